@@ -1,0 +1,135 @@
+"""The shared cattrs converter that turns JSON into attrs models, and open enums.
+
+All adapters decode through :func:`decode`: unknown fields are ignored (services add fields
+all the time), while a missing required field or a value of the wrong type raises
+:class:`~medianest_sdk.errors.DecodeError` naming the service, the endpoint and the field path.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any, Self, TypeVar
+
+import cattrs
+from cattrs.errors import ClassValidationError, IterableValidationError
+
+from .errors import DecodeError
+
+__all__ = ["OpenIntEnum", "OpenStrEnum", "converter", "decode", "parse_datetime"]
+
+T = TypeVar("T")
+
+
+class OpenIntEnum(enum.IntEnum):
+    """An :class:`~enum.IntEnum` that keeps values it does not know instead of failing.
+
+    ``Status(99)`` gives a pseudo-member named ``UNKNOWN_99`` whose value is 99, so a newer
+    server that adds a status never crashes an older client.
+    """
+
+    @classmethod
+    def _missing_(cls, value: object) -> Self | None:
+        if isinstance(value, int) and not isinstance(value, bool):
+            member = int.__new__(cls, value)
+            member._name_ = f"UNKNOWN_{value}"
+            member._value_ = value
+            return member
+        return None
+
+
+class OpenStrEnum(enum.StrEnum):
+    """A :class:`~enum.StrEnum` that keeps values it does not know (named ``UNKNOWN``)."""
+
+    @classmethod
+    def _missing_(cls, value: object) -> Self | None:
+        if isinstance(value, str):
+            member = str.__new__(cls, value)
+            member._name_ = "UNKNOWN"
+            member._value_ = value
+            return member
+        return None
+
+
+def parse_datetime(value: object) -> datetime:
+    """Parse a timestamp into an aware UTC :class:`~datetime.datetime`.
+
+    Accepts unix seconds (int/float, Plex's ``addedAt``), ISO 8601 strings with a zone
+    (Overseerr's ``createdAt``), and zone-less strings, which are taken as UTC (Uptime Kuma's
+    ``"YYYY-MM-DD HH:MM:SS.mmm"``).
+
+    Raises:
+        ValueError: the value is none of these.
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"not a timestamp: {value!r}")
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(value, tz=UTC)
+    if isinstance(value, str):
+        text = value.strip()
+        if text.endswith("Z"):
+            text = text[:-1] + "+00:00"
+        parsed = datetime.fromisoformat(text)
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    raise ValueError(f"not a timestamp: {type(value).__name__}")
+
+
+def _structure_datetime(value: Any, _: type) -> datetime:
+    return parse_datetime(value)
+
+
+def _make_converter() -> cattrs.Converter:
+    conv = cattrs.Converter(forbid_extra_keys=False)
+    conv.register_structure_hook(datetime, _structure_datetime)
+    conv.register_unstructure_hook(datetime, lambda d: d.isoformat())
+    return conv
+
+
+converter = _make_converter()
+"""The one converter every adapter uses. Register hooks for your own models on it."""
+
+
+def _first_error_path(exc: BaseException) -> str | None:
+    messages = cattrs.transform_error(exc, path="$")
+    if not messages:
+        return None
+    # "required field missing @ $.MediaContainer.size" -> "$.MediaContainer.size"
+    _, _, path = messages[0].rpartition(" @ ")
+    return path or None
+
+
+def decode(data: Any, cls: type[T], *, service: str, endpoint: str) -> T:
+    """Structure parsed JSON ``data`` into ``cls`` with :data:`converter`.
+
+    Args:
+        data: Parsed JSON (dicts, lists, scalars).
+        cls: The attrs model (or ``list[Model]`` etc.).
+        service: Service name for the error, e.g. ``"plex"``.
+        endpoint: What was decoded, e.g. ``"GET /library/sections"``.
+
+    Raises:
+        DecodeError: a required field is missing or a value has the wrong type; ``field``
+            holds the JSON path of the first offending field, e.g. ``"$.items[3].title"``.
+    """
+    try:
+        return converter.structure(data, cls)
+    except (ClassValidationError, IterableValidationError) as exc:
+        field = _first_error_path(exc)
+        detail = cattrs.transform_error(exc, path="$")
+        raise DecodeError(
+            f"{endpoint}: response does not fit {_type_name(cls)}: {'; '.join(detail[:3])}",
+            service=service,
+            endpoint=endpoint,
+            field=field,
+        ) from exc
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise DecodeError(
+            f"{endpoint}: response does not fit {_type_name(cls)}: {type(exc).__name__}: {exc}",
+            service=service,
+            endpoint=endpoint,
+            field="$",
+        ) from exc
+
+
+def _type_name(cls: object) -> str:
+    return getattr(cls, "__name__", None) or str(cls)

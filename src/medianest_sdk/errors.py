@@ -1,0 +1,305 @@
+"""The exception tree of medianest-sdk.
+
+Every exception the library raises on purpose derives from :class:`MediaNestError`
+and carries the name of the service it concerns (``"plex"``, ``"overseerr"``, ...)
+or ``None`` when no service is involved::
+
+    MediaNestError
+    ├── TransportError                 the request did not get an HTTP answer
+    │   ├── ConnectError               no connection (refused, DNS, TLS); never sent
+    │   └── RequestTimeout             connect/read/write/pool timeout
+    ├── HTTPStatusError                the service answered with a 4xx/5xx status
+    │   ├── AuthenticationError        401, 403
+    │   ├── NotFoundError              404
+    │   ├── RateLimitedError           429 (``retry_after``)
+    │   └── ServerError                5xx (``retry_after`` from 503)
+    ├── CircuitOpenError               the circuit breaker rejected the call (``retry_after``)
+    ├── RateLimitExceeded              our own rate limiter refused the call (``retry_after``)
+    ├── BulkheadFullError              too many calls waiting for a concurrency slot
+    ├── DecodeError                    a response did not fit the typed model
+    ├── WebhookVerificationError       an incoming webhook failed verification (``reason``)
+    ├── TokenVaultError                a vault token was tampered with, wrongly keyed or expired
+    └── DownloadError                  a yt-dlp download failed
+        └── DownloadCancelled          the download was cancelled by the caller
+
+Two class attributes drive the resilience primitives, which know nothing of HTTP:
+
+- ``transient``: the failure says something about the *service's* health. Transport errors,
+  timeouts, 408, 429 and 5xx are transient: they count as breaker failures and may be
+  retried. Every other 4xx is the caller's error: never retried, never opens a breaker.
+- ``retry_safe``: the request certainly did not reach the service, so even a non-idempotent
+  call (POST) may be retried (a refused connection, a pool timeout, a 429).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = [
+    "AuthenticationError",
+    "BulkheadFullError",
+    "CircuitOpenError",
+    "ConnectError",
+    "DecodeError",
+    "DownloadCancelled",
+    "DownloadError",
+    "HTTPStatusError",
+    "MediaNestError",
+    "NotFoundError",
+    "RateLimitExceeded",
+    "RateLimitedError",
+    "RequestTimeout",
+    "ServerError",
+    "TokenVaultError",
+    "TransportError",
+    "WebhookFailure",
+    "WebhookVerificationError",
+]
+
+BODY_EXCERPT_LIMIT = 500
+"""The longest response-body excerpt (in characters) an :class:`HTTPStatusError` keeps."""
+
+
+class MediaNestError(Exception):
+    """Base of every error medianest-sdk raises on purpose.
+
+    Attributes:
+        message: The human-readable message (also ``str(exc)``); never holds a secret.
+        service: The service name (``"plex"``, ``"overseerr"``, ...) or ``None``.
+    """
+
+    transient: bool = False
+    retry_safe: bool = False
+
+    def __init__(self, message: str, *, service: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.service = service
+
+    def __str__(self) -> str:
+        return f"{self.service}: {self.message}" if self.service else self.message
+
+
+class TransportError(MediaNestError):
+    """The request got no HTTP answer (connection, protocol or timeout failure).
+
+    Attributes:
+        method: The HTTP method, upper case.
+        url: The request URL with secrets redacted.
+    """
+
+    transient = True
+
+    def __init__(self, message: str, *, service: str | None, method: str, url: str) -> None:
+        super().__init__(message, service=service)
+        self.method = method
+        self.url = url
+
+
+class ConnectError(TransportError):
+    """The connection could not be opened (refused, DNS failure, TLS failure).
+
+    The request never left this process, so retrying is safe even for POST.
+    """
+
+    retry_safe = True
+
+
+class RequestTimeout(TransportError):
+    """A connect, read, write or pool timeout elapsed.
+
+    Attributes:
+        phase: ``"connect"``, ``"read"``, ``"write"``, ``"pool"`` or ``"total"``.
+    """
+
+    def __init__(
+        self, message: str, *, service: str | None, method: str, url: str, phase: str
+    ) -> None:
+        super().__init__(message, service=service, method=method, url=url)
+        self.phase = phase
+        # A connect or pool timeout means nothing was sent.
+        self.retry_safe = phase in {"connect", "pool"}
+
+
+class HTTPStatusError(MediaNestError):
+    """The service answered with an error status (4xx or 5xx).
+
+    Attributes:
+        method: The HTTP method, upper case.
+        url: The request URL with secrets redacted.
+        status: The HTTP status code.
+        request_id: The ``X-Request-Id`` (or similar) response header, or ``None``.
+        body_excerpt: At most 500 characters of the response body, secrets redacted.
+        retry_after: Seconds to wait from ``Retry-After`` / ``retry-after-ms`` (RFC 9110
+            section 10.2.3), or ``None`` when the response carried neither.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        service: str | None,
+        method: str,
+        url: str,
+        status: int,
+        request_id: str | None = None,
+        body_excerpt: str = "",
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, service=service)
+        self.retry_after = retry_after
+        self.method = method
+        self.url = url
+        self.status = status
+        self.request_id = request_id
+        self.body_excerpt = body_excerpt[:BODY_EXCERPT_LIMIT]
+        # 408 Request Timeout and 429 are the server's trouble, not the caller's.
+        self.transient = status in (408, 429) or status >= 500
+
+
+class AuthenticationError(HTTPStatusError):
+    """401 (no or unknown credentials) or 403 (credentials lack a permission)."""
+
+
+class NotFoundError(HTTPStatusError):
+    """404: the resource (or the push token, request id, rating key ...) does not exist."""
+
+
+class RateLimitedError(HTTPStatusError):
+    """429: the service asks us to slow down; ``retry_after`` says for how long.
+
+    The service refused the request without acting on it, so a retry is safe even for POST.
+    """
+
+    retry_safe = True
+
+
+class ServerError(HTTPStatusError):
+    """5xx: the service failed (a 503 may carry ``retry_after``)."""
+
+
+class CircuitOpenError(MediaNestError):
+    """The circuit breaker is open (or isolated) and rejected the call without running it.
+
+    Attributes:
+        breaker: The breaker's name.
+        retry_after: Seconds until the breaker lets a trial call through, or ``None`` when
+            it is isolated by hand (it stays open until ``reset()``).
+    """
+
+    def __init__(
+        self, message: str, *, breaker: str, retry_after: float | None, service: str | None = None
+    ) -> None:
+        super().__init__(message, service=service)
+        self.breaker = breaker
+        self.retry_after = retry_after
+
+
+class RateLimitExceeded(MediaNestError):
+    """Our own :class:`~medianest_sdk.RateLimiter` refused the call.
+
+    Attributes:
+        limit: The limit in ``limits`` notation, e.g. ``"100 per 15 minutes"``.
+        key: The rate-limit key (user id, IP), as the caller gave it.
+        retry_after: Seconds until the limit allows the call again, or ``None``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        limit: str,
+        key: str,
+        retry_after: float | None,
+        service: str | None = None,
+    ) -> None:
+        super().__init__(message, service=service)
+        self.limit = limit
+        self.key = key
+        self.retry_after = retry_after
+
+
+class BulkheadFullError(MediaNestError):
+    """The bulkhead's queue is full: ``max_concurrent`` calls run and ``max_waiting`` wait.
+
+    Attributes:
+        max_concurrent: Calls allowed to run at once.
+        max_waiting: Calls allowed to wait for a slot.
+    """
+
+    def __init__(
+        self, message: str, *, max_concurrent: int, max_waiting: int, service: str | None = None
+    ) -> None:
+        super().__init__(message, service=service)
+        self.max_concurrent = max_concurrent
+        self.max_waiting = max_waiting
+
+
+class DecodeError(MediaNestError):
+    """A response (or a webhook payload) did not fit the typed model.
+
+    Attributes:
+        endpoint: What was decoded, e.g. ``"GET /library/sections"``.
+        field: The path of the first offending field, e.g. ``"$.MediaContainer.size"``, or
+            ``None`` when the body was not parseable at all.
+    """
+
+    def __init__(
+        self, message: str, *, service: str | None, endpoint: str, field: str | None = None
+    ) -> None:
+        super().__init__(message, service=service)
+        self.endpoint = endpoint
+        self.field = field
+
+
+class WebhookFailure(StrEnum):
+    """Machine-readable reasons for :class:`WebhookVerificationError`."""
+
+    MISSING_HEADER = "missing_header"
+    MALFORMED_HEADER = "malformed_header"
+    BAD_SIGNATURE = "bad_signature"
+    TIMESTAMP_TOO_OLD = "timestamp_too_old"
+    TIMESTAMP_IN_FUTURE = "timestamp_in_future"
+    REPLAYED = "replayed"
+    BODY_TOO_LARGE = "body_too_large"
+
+
+class WebhookVerificationError(MediaNestError):
+    """An incoming webhook failed verification; nothing secret is in the message.
+
+    Attributes:
+        reason: A :class:`WebhookFailure` value, e.g. ``WebhookFailure.BAD_SIGNATURE``.
+    """
+
+    def __init__(self, message: str, *, reason: WebhookFailure, service: str | None = None) -> None:
+        super().__init__(message, service=service)
+        self.reason = reason
+
+
+class TokenVaultError(MediaNestError):
+    """A :class:`~medianest_sdk.TokenVault` token could not be decrypted.
+
+    Attributes:
+        reason: ``"invalid"`` (tampered, truncated, or encrypted under a key the vault does
+            not hold) or ``"expired"`` (older than the ``ttl`` given to ``decrypt``).
+    """
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message, service="vault")
+        self.reason = reason
+
+
+class DownloadError(MediaNestError):
+    """A yt-dlp download or extraction failed.
+
+    Attributes:
+        url: The media URL with its query string redacted.
+    """
+
+    def __init__(self, message: str, *, url: str, service: str | None = "yt-dlp") -> None:
+        super().__init__(message, service=service)
+        self.url = url
+
+
+class DownloadCancelled(DownloadError):
+    """The download was cancelled by ``job.cancel()`` or an enclosing cancel scope."""

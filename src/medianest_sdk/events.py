@@ -1,0 +1,239 @@
+"""Typed events and :class:`EventHooks`, the one way medianest-sdk reports its decisions.
+
+Each decision (a request done, a breaker changing state, a retry scheduled, a cache hit) is a
+frozen attrs record. :meth:`EventHooks.emit` writes it as a stdlib :mod:`logging` record on the
+``medianest_sdk`` logger (the record's ``event`` attribute holds the object) and hands it to
+every callback registered for its type. URLs and messages in events are already redacted.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Awaitable, Callable
+from typing import ClassVar, Literal
+
+import attrs
+
+__all__ = [
+    "BreakerStateChanged",
+    "BulkheadRejected",
+    "CacheLookup",
+    "Event",
+    "EventCallback",
+    "EventHooks",
+    "RateLimited",
+    "RequestCompleted",
+    "RetryScheduled",
+    "logger",
+]
+
+logger = logging.getLogger("medianest_sdk")
+"""The library's logger. Nothing is printed unless the host configures logging."""
+
+
+@attrs.frozen(kw_only=True)
+class Event:
+    """Base of every event. ``level`` is the :mod:`logging` level its log record gets."""
+
+    level: ClassVar[int] = logging.DEBUG
+
+    def summary(self) -> str:
+        """One line for the log record, e.g. ``"plex GET http://... -> 200 in 0.012 s"``."""
+        fields = " ".join(f"{a.name}={getattr(self, a.name)!r}" for a in attrs.fields(type(self)))
+        return f"{type(self).__name__} {fields}"
+
+
+@attrs.frozen(kw_only=True)
+class RequestCompleted(Event):
+    """An HTTP request finished, with a response or a transport error.
+
+    Attributes:
+        service: Service name, e.g. ``"plex"``.
+        method: HTTP method.
+        url: Request URL, secrets redacted.
+        status: HTTP status, or ``None`` when no response came (``error`` says why).
+        duration_s: Seconds from send to response headers and body read.
+        attempt: 1 for the first try, 2 for the first retry, ...
+        error: The exception class name when the request failed, else ``None``.
+    """
+
+    service: str
+    method: str
+    url: str
+    status: int | None
+    duration_s: float
+    attempt: int = 1
+    error: str | None = None
+
+    def summary(self) -> str:
+        outcome = self.status if self.status is not None else self.error
+        return (
+            f"{self.service} {self.method} {self.url} -> {outcome} "
+            f"in {self.duration_s:.3f} s (attempt {self.attempt})"
+        )
+
+
+@attrs.frozen(kw_only=True)
+class BreakerStateChanged(Event):
+    """A circuit breaker moved between closed, open, half_open and isolated.
+
+    Attributes:
+        breaker: The breaker's name.
+        old: The previous state's value (``"closed"``, ``"open"``, ``"half_open"``, ``"isolated"``).
+        new: The new state's value.
+        reason: Why, e.g. ``"failure ratio 0.60 >= 0.50 over 12 calls"``.
+        break_duration: Seconds it stays open when ``new == "open"``, else ``None``.
+    """
+
+    level: ClassVar[int] = logging.WARNING
+
+    breaker: str
+    old: str
+    new: str
+    reason: str
+    break_duration: float | None = None
+
+    def summary(self) -> str:
+        return f"breaker {self.breaker!r}: {self.old} -> {self.new} ({self.reason})"
+
+
+@attrs.frozen(kw_only=True)
+class RetryScheduled(Event):
+    """A failed attempt will be retried after ``wait_s`` seconds.
+
+    Attributes:
+        operation: What is retried (a cache key or ``"METHOD url"``), redacted.
+        attempt: The number of the attempt that failed (1-based).
+        wait_s: Seconds before the next attempt.
+        error: The failing exception's class name and message.
+        from_retry_after: ``True`` when ``wait_s`` came from the service's Retry-After.
+    """
+
+    level: ClassVar[int] = logging.INFO
+
+    operation: str
+    attempt: int
+    wait_s: float
+    error: str
+    from_retry_after: bool = False
+
+    def summary(self) -> str:
+        source = " (Retry-After)" if self.from_retry_after else ""
+        return (
+            f"retry {self.operation} after attempt {self.attempt} failed ({self.error}); "
+            f"waiting {self.wait_s:.3f} s{source}"
+        )
+
+
+@attrs.frozen(kw_only=True)
+class RateLimited(Event):
+    """The rate limiter refused a call, or made it wait.
+
+    Attributes:
+        limit: The limit, e.g. ``"100 per 15 minutes"``.
+        key: The rate-limit key.
+        waited_s: Seconds the caller waited before being let through, or ``None`` when refused.
+        retry_after: Seconds until the next slot frees, when refused.
+    """
+
+    level: ClassVar[int] = logging.INFO
+
+    limit: str
+    key: str
+    waited_s: float | None = None
+    retry_after: float | None = None
+
+
+@attrs.frozen(kw_only=True)
+class CacheLookup(Event):
+    """A cache lookup in the pipeline.
+
+    Attributes:
+        key: The cache key (never holds a secret in clear: adapters hash tokens into keys).
+        result: ``"hit"``, ``"miss"``, or ``"stale"`` (an expired entry served because the
+            upstream failed or the breaker is open: stale-if-error).
+        age_s: Seconds since the entry was stored, for hits and stale entries.
+        error: For ``"stale"``, the upstream error's class name.
+    """
+
+    key: str
+    result: Literal["hit", "miss", "stale"]
+    age_s: float | None = None
+    error: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class BulkheadRejected(Event):
+    """A call was refused because the bulkhead's waiting queue was full.
+
+    Attributes:
+        max_concurrent: Calls allowed to run at once.
+        max_waiting: Calls allowed to wait.
+    """
+
+    level: ClassVar[int] = logging.WARNING
+
+    max_concurrent: int
+    max_waiting: int
+
+
+EventCallback = Callable[[Event], object] | Callable[[Event], Awaitable[object]]
+"""A hook: a plain function or a coroutine function taking one event."""
+
+
+class EventHooks:
+    """A registry of event callbacks, sync or async.
+
+    A callback that raises is logged (with its traceback) on the ``medianest_sdk`` logger and
+    never breaks the operation that emitted the event. Cancellation is not swallowed.
+
+    Example::
+
+        hooks = EventHooks()
+        hooks.register(print, BreakerStateChanged)   # only breaker events
+        hooks.register(my_async_metrics_sink)         # every event
+        breaker = CircuitBreaker("plex", hooks=hooks)
+    """
+
+    __slots__ = ("_callbacks",)
+
+    def __init__(self) -> None:
+        self._callbacks: list[tuple[EventCallback, tuple[type[Event], ...], bool]] = []
+
+    def register(self, callback: EventCallback, *event_types: type[Event]) -> None:
+        """Call ``callback(event)`` for every event of the given types (all events if none).
+
+        Raises:
+            TypeError: ``callback`` is not callable, or a type is not an :class:`Event` subclass.
+        """
+        if not callable(callback):
+            raise TypeError(f"event callback must be callable, not {type(callback).__name__}")
+        for t in event_types:
+            if not (isinstance(t, type) and issubclass(t, Event)):
+                raise TypeError(f"{t!r} is not an Event subclass")
+        is_async = inspect.iscoroutinefunction(callback) or inspect.iscoroutinefunction(
+            getattr(callback, "__call__", None)  # noqa: B004
+        )
+        self._callbacks.append((callback, event_types or (Event,), is_async))
+
+    def unregister(self, callback: EventCallback) -> None:
+        """Remove every registration of ``callback``; unknown callbacks are ignored."""
+        self._callbacks = [c for c in self._callbacks if c[0] != callback]
+
+    def __len__(self) -> int:
+        return len(self._callbacks)
+
+    async def emit(self, event: Event) -> None:
+        """Log ``event`` and run the callbacks registered for its type, in order."""
+        if logger.isEnabledFor(event.level):
+            logger.log(event.level, "%s", event.summary(), extra={"event": event})
+        for callback, types, is_async in self._callbacks:
+            if not isinstance(event, types):
+                continue
+            try:
+                result = callback(event)
+                if is_async or inspect.isawaitable(result):
+                    await result  # type: ignore[misc]
+            except Exception:
+                logger.exception("event hook %r failed on %s", callback, type(event).__name__)
