@@ -40,6 +40,16 @@ from .events import (
     RetryScheduled,
 )
 from .http import HealthReport, ServiceClient
+from .resilience import (
+    BreakerState,
+    Bulkhead,
+    CircuitBreaker,
+    MemoryCache,
+    RateLimiter,
+    RedisCache,
+    ResiliencePipeline,
+    RetryPolicy,
+)
 from .secrets import Secret, TokenVault
 
 try:
@@ -49,10 +59,13 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 
 __all__ = [
     "AuthenticationError",
+    "BreakerState",
     "BreakerStateChanged",
+    "Bulkhead",
     "BulkheadFullError",
     "BulkheadRejected",
     "CacheLookup",
+    "CircuitBreaker",
     "CircuitOpenError",
     "ConnectError",
     "DecodeError",
@@ -63,12 +76,17 @@ __all__ = [
     "HTTPStatusError",
     "HealthReport",
     "MediaNestError",
+    "MemoryCache",
     "NotFoundError",
     "RateLimitExceeded",
     "RateLimited",
     "RateLimitedError",
+    "RateLimiter",
+    "RedisCache",
     "RequestCompleted",
     "RequestTimeout",
+    "ResiliencePipeline",
+    "RetryPolicy",
     "RetryScheduled",
     "Secret",
     "ServerError",

@@ -408,7 +408,12 @@ class ServiceClient:
 
         if self.pipeline is None:
             return await once()
-        return await self.pipeline.execute(once, retry_safe=safe, name=f"{self.service} {method}")
+        try:
+            return await self.pipeline.execute(
+                once, retry_safe=safe, name=f"{self.service} {method} {path}"
+            )
+        except TimeoutError:
+            raise self._pipeline_timeout(method, path) from None
 
     async def get_json(
         self,
@@ -515,8 +520,21 @@ class ServiceClient:
 
         if self.pipeline is None:
             return await once()
-        return await self.pipeline.execute(
-            once, cache_key=cache_key, ttl=cache_ttl, name=f"{self.service} GET {path}"
+        try:
+            return await self.pipeline.execute(
+                once, cache_key=cache_key, ttl=cache_ttl, name=f"{self.service} GET {path}"
+            )
+        except TimeoutError:
+            raise self._pipeline_timeout("GET", path) from None
+
+    def _pipeline_timeout(self, method: str, path: str) -> RequestTimeout:
+        shown = self._log_url(self.url(path))
+        return RequestTimeout(
+            f"{method} {shown}: the pipeline's timeout elapsed",
+            service=self.service,
+            method=method,
+            url=shown,
+            phase="total",
         )
 
     def json_of(self, response: httpx.Response) -> Any:

@@ -1,0 +1,114 @@
+"""Bulkhead: a bound on concurrent calls, with a bounded queue of waiting calls."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+import anyio
+
+from ..errors import BulkheadFullError
+from ..events import BulkheadRejected, EventHooks
+
+__all__ = ["Bulkhead"]
+
+T = TypeVar("T")
+
+
+class Bulkhead:
+    """At most ``max_concurrent`` calls run at once; at most ``max_waiting`` wait for a slot.
+
+    A call that finds every slot taken and the queue full is refused at once with
+    :class:`~medianest_sdk.BulkheadFullError`, so a slow service cannot pile up unbounded work.
+    Slots are released on success, failure and cancellation alike.
+
+    Args:
+        max_concurrent: Calls allowed to run at once (>= 1).
+        max_waiting: Calls allowed to wait; ``None``: unbounded, ``0``: never wait.
+        hooks: Receives :class:`~medianest_sdk.BulkheadRejected` events.
+
+    Raises:
+        ValueError: ``max_concurrent < 1`` or ``max_waiting < 0``.
+
+    Example::
+
+        bulkhead = Bulkhead(10, max_waiting=100)
+        result = await bulkhead.call(fetch, url)
+    """
+
+    def __init__(
+        self,
+        max_concurrent: int,
+        max_waiting: int | None = None,
+        *,
+        hooks: EventHooks | None = None,
+    ) -> None:
+        if max_concurrent < 1:
+            raise ValueError(f"Bulkhead: max_concurrent must be >= 1, got {max_concurrent}")
+        if max_waiting is not None and max_waiting < 0:
+            raise ValueError(f"Bulkhead: max_waiting must be >= 0 or None, got {max_waiting}")
+        self.max_concurrent = max_concurrent
+        self.max_waiting = max_waiting
+        self.hooks = hooks if hooks is not None else EventHooks()
+        self._semaphore = anyio.Semaphore(max_concurrent, fast_acquire=True)
+        self._waiting = 0
+
+    def __repr__(self) -> str:
+        return f"Bulkhead({self.describe()})"
+
+    def describe(self) -> str:
+        """``"10 concurrent, 100 waiting"``."""
+        waiting = "unbounded" if self.max_waiting is None else str(self.max_waiting)
+        return f"{self.max_concurrent} concurrent, {waiting} waiting"
+
+    @property
+    def in_use(self) -> int:
+        """Slots taken now."""
+        return self.max_concurrent - self._semaphore.value
+
+    @property
+    def waiting(self) -> int:
+        """Calls waiting for a slot now."""
+        return self._waiting
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """Hold one slot for the duration of the ``async with`` block.
+
+        Raises:
+            BulkheadFullError: every slot is taken and ``max_waiting`` calls already wait.
+        """
+        if self._semaphore.value == 0:
+            if self.max_waiting is not None and self._waiting >= self.max_waiting:
+                await self.hooks.emit(
+                    BulkheadRejected(
+                        max_concurrent=self.max_concurrent, max_waiting=self.max_waiting
+                    )
+                )
+                raise BulkheadFullError(
+                    f"bulkhead full: {self.max_concurrent} calls running and "
+                    f"{self._waiting} waiting",
+                    max_concurrent=self.max_concurrent,
+                    max_waiting=self.max_waiting,
+                )
+            self._waiting += 1
+            try:
+                await self._semaphore.acquire()
+            finally:
+                self._waiting -= 1
+        else:
+            await self._semaphore.acquire()
+        try:
+            yield
+        finally:
+            self._semaphore.release()
+
+    async def call(self, fn: Callable[..., Awaitable[T]], /, *args: Any, **kwargs: Any) -> T:
+        """Run ``await fn(*args, **kwargs)`` in a slot.
+
+        Raises:
+            BulkheadFullError: as for :meth:`slot`; ``fn`` was not called.
+        """
+        async with self.slot():
+            return await fn(*args, **kwargs)

@@ -1,0 +1,254 @@
+"""Caches for JSON values: :class:`MemoryCache` (TTL + LRU) and :class:`RedisCache` (shared).
+
+An entry is *fresh* for its TTL, then *stale* for up to ``max_stale`` more seconds, during which
+:class:`~medianest_sdk.ResiliencePipeline` may still serve it when the upstream fails
+(stale-if-error, RFC 5861 section 4); after that it is gone. Values must be JSON-compatible
+(dicts, lists, str, int, float, bool, None): Redis stores them as JSON text, never pickle.
+
+Keys are built by the caller and must be namespaced (adapters use
+``"{service}:{credential fingerprint}:{path}?{params}"``), so :meth:`Cache.invalidate` can drop
+a whole family by prefix.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import OrderedDict
+from typing import Any, Protocol
+
+import anyio
+import attrs
+
+from ._clock import SYSTEM_CLOCK, Clock, WallClock
+
+__all__ = ["Cache", "CacheEntry", "MemoryCache", "RedisCache"]
+
+
+@attrs.frozen
+class CacheEntry:
+    """A cached value with its timing.
+
+    Attributes:
+        value: The JSON-compatible value. Treat it as read-only: the memory cache hands out the
+            stored object itself.
+        stored_at: Clock time it was stored (seconds).
+        fresh_until: Clock time its TTL ends (seconds).
+    """
+
+    value: Any
+    stored_at: float
+    fresh_until: float
+
+    def is_fresh(self, now: float) -> bool:
+        """``True`` while ``now`` is before the end of the TTL."""
+        return now < self.fresh_until
+
+    def age(self, now: float) -> float:
+        """Seconds since the entry was stored."""
+        return max(0.0, now - self.stored_at)
+
+
+class Cache(Protocol):
+    """What the pipeline needs of a cache; :class:`MemoryCache` and :class:`RedisCache` fit."""
+
+    default_ttl: float
+    """Seconds an entry stays fresh when ``set`` is given no ``ttl``."""
+
+    clock: Clock
+    """The clock entry times are on."""
+
+    async def get(self, key: str) -> CacheEntry | None:
+        """The entry for ``key``, fresh or stale, or ``None`` when absent or past ``max_stale``."""
+        ...
+
+    async def set(
+        self, key: str, value: Any, *, ttl: float | None = None, max_stale: float = 0.0
+    ) -> None:
+        """Store ``value``, fresh for ``ttl`` seconds, then kept ``max_stale`` seconds more."""
+        ...
+
+    async def delete(self, key: str) -> bool:
+        """Drop ``key``; ``True`` if it was there."""
+        ...
+
+    async def invalidate(self, prefix: str) -> int:
+        """Drop every key that starts with ``prefix``; returns how many were dropped."""
+        ...
+
+
+def _check_ttl(ttl: float, max_stale: float) -> None:
+    if not (ttl > 0 and math.isfinite(ttl)):
+        raise ValueError(f"cache ttl must be a positive number of seconds, got {ttl!r}")
+    if not (max_stale >= 0 and math.isfinite(max_stale)):
+        raise ValueError(f"cache max_stale must be >= 0 seconds, got {max_stale!r}")
+
+
+class MemoryCache:
+    """An in-process cache with a TTL per entry and least-recently-used eviction.
+
+    Args:
+        max_entries: The most entries kept; storing one more evicts the least recently used.
+        default_ttl: Seconds an entry stays fresh when no ``ttl`` is given (default 300).
+        clock: Time source (tests pass a manual clock).
+
+    Raises:
+        ValueError: ``max_entries < 1`` or a non-positive ``default_ttl``.
+    """
+
+    def __init__(
+        self, max_entries: int = 10_000, *, default_ttl: float = 300.0, clock: Clock | None = None
+    ) -> None:
+        if max_entries < 1:
+            raise ValueError(f"MemoryCache: max_entries must be >= 1, got {max_entries}")
+        _check_ttl(default_ttl, 0.0)
+        self.max_entries = max_entries
+        self.default_ttl = default_ttl
+        self.clock: Clock = clock or SYSTEM_CLOCK
+        self._data: OrderedDict[str, tuple[CacheEntry, float]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"MemoryCache(max_entries={self.max_entries}, entries={len(self._data)})"
+
+    def describe(self) -> str:
+        """``"memory, 10000 entries max"``."""
+        return f"memory, {self.max_entries} entries max"
+
+    async def get(self, key: str) -> CacheEntry | None:
+        """The entry (fresh or stale) or ``None``; marks it recently used."""
+        item = self._data.get(key)
+        if item is None:
+            return None
+        entry, drop_at = item
+        if self.clock.now() >= drop_at:
+            del self._data[key]
+            return None
+        self._data.move_to_end(key)
+        return entry
+
+    async def set(
+        self, key: str, value: Any, *, ttl: float | None = None, max_stale: float = 0.0
+    ) -> None:
+        """Store ``value`` (kept as is: do not mutate it afterwards).
+
+        Raises:
+            ValueError: ``ttl <= 0`` or ``max_stale < 0``.
+        """
+        ttl = self.default_ttl if ttl is None else ttl
+        _check_ttl(ttl, max_stale)
+        now = self.clock.now()
+        self._data[key] = (CacheEntry(value, now, now + ttl), now + ttl + max_stale)
+        self._data.move_to_end(key)
+        while len(self._data) > self.max_entries:
+            self._data.popitem(last=False)
+
+    async def delete(self, key: str) -> bool:
+        """Drop ``key``."""
+        return self._data.pop(key, None) is not None
+
+    async def invalidate(self, prefix: str) -> int:
+        """Drop every key starting with ``prefix``."""
+        doomed = [k for k in self._data if k.startswith(prefix)]
+        for k in doomed:
+            del self._data[k]
+        return len(doomed)
+
+
+def _glob_escape(text: str) -> str:
+    return "".join("\\" + c if c in "*?[]\\" else c for c in text)
+
+
+class RedisCache:
+    """A cache in Redis, shared by processes; values are JSON text (never pickle).
+
+    Entry times use the wall clock (unix seconds) so every process agrees. The Redis client
+    runs in a worker thread, so this works under asyncio and trio.
+
+    Args:
+        url: ``redis://host:port/db``; credentials in it are never logged.
+        prefix: Prepended to every key (``"medianest:cache:"``).
+        default_ttl: Seconds an entry stays fresh when no ``ttl`` is given (default 300).
+        clock: Time source (default :func:`time.time`).
+
+    Raises:
+        ImportError: ``redis`` is missing (``pip install "medianest-sdk[redis]"``).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        prefix: str = "medianest:cache:",
+        default_ttl: float = 300.0,
+        clock: Clock | None = None,
+    ) -> None:
+        from .._redis import sync_client
+        from ..secrets import redact_url
+
+        _check_ttl(default_ttl, 0.0)
+        self._redis = sync_client(url)
+        self._url = redact_url(url)
+        self.prefix = prefix
+        self.default_ttl = default_ttl
+        self.clock: Clock = clock or WallClock()
+
+    def __repr__(self) -> str:
+        return f"RedisCache({self._url!r}, prefix={self.prefix!r})"
+
+    def describe(self) -> str:
+        """``"redis redis://host:6379/0"`` (credentials redacted)."""
+        return f"redis {self._url}"
+
+    async def get(self, key: str) -> CacheEntry | None:
+        """The entry (fresh or stale) or ``None``; malformed data counts as absent."""
+        raw = await anyio.to_thread.run_sync(self._redis.get, self.prefix + key)
+        if raw is None:
+            return None
+        try:
+            data = json.loads(raw)
+            return CacheEntry(data["v"], float(data["t"]), float(data["f"]))
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    async def set(
+        self, key: str, value: Any, *, ttl: float | None = None, max_stale: float = 0.0
+    ) -> None:
+        """Store ``value`` as JSON; Redis drops it ``ttl + max_stale`` seconds later.
+
+        Raises:
+            TypeError: ``value`` is not JSON-serializable.
+            ValueError: ``ttl <= 0`` or ``max_stale < 0``.
+        """
+        ttl = self.default_ttl if ttl is None else ttl
+        _check_ttl(ttl, max_stale)
+        now = self.clock.now()
+        text = json.dumps({"v": value, "t": now, "f": now + ttl}, separators=(",", ":"))
+        expire_ms = max(1, math.ceil((ttl + max_stale) * 1000))
+        await anyio.to_thread.run_sync(
+            lambda: self._redis.set(self.prefix + key, text, px=expire_ms)
+        )
+
+    async def delete(self, key: str) -> bool:
+        """Drop ``key``."""
+        return bool(await anyio.to_thread.run_sync(self._redis.delete, self.prefix + key))
+
+    async def invalidate(self, prefix: str) -> int:
+        """Drop every key starting with ``prefix`` (SCAN + DEL in batches of 500)."""
+
+        def run() -> int:
+            pattern = _glob_escape(self.prefix + prefix) + "*"
+            dropped = 0
+            batch: list[bytes] = []
+            for key in self._redis.scan_iter(match=pattern, count=500):
+                batch.append(key)
+                if len(batch) >= 500:
+                    dropped += int(self._redis.delete(*batch))
+                    batch.clear()
+            if batch:
+                dropped += int(self._redis.delete(*batch))
+            return dropped
+
+        return await anyio.to_thread.run_sync(run)

@@ -1,0 +1,53 @@
+"""Helpers for testing code that uses medianest-sdk: a manual clock.
+
+``ManualClock`` stands in for the system clock in every primitive (``clock=``). Time moves
+only when you call :meth:`ManualClock.advance`, or when something sleeps on the clock: a sleep
+advances the clock by its duration at once (like trio's autojump clock), so retries, rate-limit
+waits and breaker break durations run instantly in tests.
+"""
+
+from __future__ import annotations
+
+import anyio.lowlevel
+
+__all__ = ["ManualClock"]
+
+
+class ManualClock:
+    """A clock that moves only when told to.
+
+    Args:
+        start: The initial time in seconds (e.g. a unix time for wall-clock stores).
+
+    Example::
+
+        clock = ManualClock()
+        breaker = CircuitBreaker("svc", clock=clock, break_duration=30)
+        ...
+        clock.advance(30)          # the break is over: the next call is a trial
+    """
+
+    def __init__(self, start: float = 1_000_000.0) -> None:
+        self._now = float(start)
+        self.slept: list[float] = []
+        """Every sleep's duration, in order (seconds)."""
+
+    def now(self) -> float:
+        """The current manual time in seconds."""
+        return self._now
+
+    def advance(self, seconds: float) -> None:
+        """Move time forward by ``seconds`` (>= 0).
+
+        Raises:
+            ValueError: ``seconds`` is negative.
+        """
+        if seconds < 0:
+            raise ValueError(f"ManualClock cannot go back in time ({seconds} s)")
+        self._now += seconds
+
+    async def sleep(self, seconds: float) -> None:
+        """Advance by ``seconds`` at once, then yield to the event loop (a checkpoint)."""
+        self.slept.append(seconds)
+        self.advance(max(0.0, seconds))
+        await anyio.lowlevel.checkpoint()

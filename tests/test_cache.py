@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import anyio
+import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+
+import medianest_sdk as mn
+from medianest_sdk.testing import ManualClock
+
+
+async def test_ttl_and_stale_window() -> None:
+    clock = ManualClock()
+    cache = mn.MemoryCache(clock=clock)
+    await cache.set("plex:k", {"a": 1}, ttl=10, max_stale=5)
+    entry = await cache.get("plex:k")
+    assert entry is not None
+    assert entry.is_fresh(clock.now())
+    clock.advance(12)
+    entry = await cache.get("plex:k")
+    assert entry is not None
+    assert not entry.is_fresh(clock.now())  # stale but kept
+    assert entry.age(clock.now()) == 12
+    clock.advance(4)
+    assert await cache.get("plex:k") is None  # past max_stale: gone
+
+
+async def test_lru_eviction_keeps_recently_used() -> None:
+    cache = mn.MemoryCache(max_entries=2)
+    await cache.set("a", 1)
+    await cache.set("b", 2)
+    await cache.get("a")
+    await cache.set("c", 3)
+    assert await cache.get("b") is None
+    assert await cache.get("a") is not None
+    assert len(cache) == 2
+
+
+async def test_invalidate_by_prefix() -> None:
+    cache = mn.MemoryCache()
+    for key in ("plex:1:sections", "plex:1:section/2", "plex:2:sections", "kuma:x"):
+        await cache.set(key, key)
+    assert await cache.invalidate("plex:1:") == 2
+    assert await cache.get("plex:2:sections") is not None
+    assert await cache.delete("kuma:x")
+    assert not await cache.delete("kuma:x")
+
+
+async def test_validation() -> None:
+    with pytest.raises(ValueError, match="max_entries"):
+        mn.MemoryCache(0)
+    with pytest.raises(ValueError, match="ttl"):
+        await mn.MemoryCache().set("k", 1, ttl=0)
+    with pytest.raises(ValueError, match="max_stale"):
+        await mn.MemoryCache().set("k", 1, max_stale=-1)
+
+
+@pytest.mark.redis
+async def test_redis_cache_round_trip_and_invalidate(redis_url: str) -> None:
+    clock = ManualClock(start=1.7e9)
+    cache = mn.RedisCache(redis_url, clock=clock)
+    other = mn.RedisCache(redis_url, clock=clock)  # another process
+    await cache.set("plex:1:a*b", {"items": [1, 2]}, ttl=30, max_stale=10)
+    await cache.set("plex:1:c", [1])
+    await cache.set("plex:10:c", [1])
+    entry = await other.get("plex:1:a*b")
+    assert entry is not None
+    assert entry.value == {"items": [1, 2]}
+    assert entry.fresh_until == clock.now() + 30
+    assert await other.invalidate("plex:1:") == 2  # glob characters in keys are literal
+    assert await cache.get("plex:1:c") is None
+    assert await cache.get("plex:10:c") is not None
+    with pytest.raises(TypeError):
+        await cache.set("bad", object())
+
+
+@pytest.mark.redis
+async def test_redis_cache_never_unpickles(redis_url: str) -> None:
+    import pickle
+
+    import redis
+
+    cache = mn.RedisCache(redis_url)
+    redis.Redis.from_url(redis_url).set("medianest:cache:evil", pickle.dumps({"x": 1}))
+    assert await cache.get("evil") is None
+
+
+# -- stateful: TTL and LRU bound against a model ------------------------------------------------
+
+MAX = 4
+
+
+class CacheModel(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.clock = ManualClock()
+        self.cache = mn.MemoryCache(MAX, clock=self.clock)
+        self.model: OrderedDict[str, tuple[int, float]] = OrderedDict()  # key -> (value, drop_at)
+
+    def _expire(self, key: str) -> None:
+        if key in self.model and self.clock.now() >= self.model[key][1]:
+            del self.model[key]
+
+    @rule(key=st.sampled_from("abcdef"), value=st.integers(), ttl=st.integers(1, 30))
+    def set(self, key: str, value: int, ttl: int) -> None:
+        anyio.run(lambda: self.cache.set(key, value, ttl=ttl))
+        self.model[key] = (value, self.clock.now() + ttl)
+        self.model.move_to_end(key)
+        while len(self.model) > MAX:
+            self.model.popitem(last=False)
+
+    @rule(key=st.sampled_from("abcdef"))
+    def get(self, key: str) -> None:
+        entry = anyio.run(lambda: self.cache.get(key))
+        self._expire(key)
+        if key in self.model:
+            self.model.move_to_end(key)
+            assert entry is not None
+            assert entry.value == self.model[key][0]
+        else:
+            assert entry is None
+
+    @rule(seconds=st.integers(0, 20))
+    def wait(self, seconds: int) -> None:
+        self.clock.advance(seconds)
+
+    @invariant()
+    def bounded(self) -> None:
+        assert len(self.cache) <= MAX
+
+
+TestCacheModel = CacheModel.TestCase
+TestCacheModel.settings = settings(max_examples=60, stateful_step_count=40, deadline=None)

@@ -1,0 +1,177 @@
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator
+from unittest import mock
+
+import anyio
+import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+
+import medianest_sdk as mn
+from medianest_sdk.testing import ManualClock
+
+
+@pytest.fixture
+def clock() -> Iterator[ManualClock]:
+    """A manual clock that also drives `limits`' in-memory storage and our retry_after."""
+    clock = ManualClock(start=1.7e9)
+    with _multi_patch(mock.Mock(time=clock.now)):
+        yield clock
+
+
+class _multi_patch:
+    """Point `limits`' memory storage, its strategies and our limiter at a fake time module."""
+
+    def __init__(self, fake: object) -> None:
+        self._patches = [
+            mock.patch("limits.storage.memory.time", fake),
+            mock.patch("limits.strategies.time", fake),
+            mock.patch("medianest_sdk.resilience.limiter.time", fake),
+        ]
+
+    def __enter__(self) -> None:
+        for p in self._patches:
+            p.start()
+
+    def __exit__(self, *exc: object) -> None:
+        for p in reversed(self._patches):
+            p.stop()
+
+
+async def test_try_acquire_per_key(clock: ManualClock) -> None:
+    limiter = mn.RateLimiter("5/hour")
+    assert [await limiter.try_acquire("alice") for _ in range(6)] == [True] * 5 + [False]
+    assert await limiter.try_acquire("bob")  # another key has its own budget
+    assert await limiter.remaining("alice") == 0
+    assert await limiter.retry_after("alice") == pytest.approx(3600, abs=1)
+    clock.advance(3601)
+    assert await limiter.try_acquire("alice")
+
+
+async def test_acquire_waits_on_the_clock(clock: ManualClock) -> None:
+    limiter = mn.RateLimiter("2/minute", clock=clock)
+    hooks_seen: list[mn.Event] = []
+    limiter.hooks.register(hooks_seen.append)
+    await limiter.acquire("k")
+    await limiter.acquire("k")
+    await limiter.acquire("k")  # waits ~60 s on the manual clock
+    assert sum(clock.slept) == pytest.approx(60, abs=1)
+    assert any(isinstance(e, mn.RateLimited) and e.waited_s for e in hooks_seen)
+
+
+async def test_acquire_with_timeout_refuses_with_retry_after(clock: ManualClock) -> None:
+    limiter = mn.RateLimiter("1/minute", clock=clock)
+    await limiter.acquire("k")
+    with pytest.raises(mn.RateLimitExceeded) as info:
+        await limiter.acquire("k", timeout=10)
+    assert info.value.retry_after == pytest.approx(60, abs=1)
+    assert info.value.key == "k"
+    assert clock.slept == []  # refused without waiting
+
+
+async def test_cost_and_validation() -> None:
+    limiter = mn.RateLimiter("10/second")
+    assert await limiter.try_acquire("k", cost=10)
+    assert not await limiter.try_acquire("k")
+    with pytest.raises(ValueError, match="cost"):
+        await limiter.try_acquire("k", cost=11)
+    with pytest.raises(ValueError, match="cannot parse"):
+        mn.RateLimiter("lots per day")
+    with pytest.raises(ValueError, match="strategy"):
+        mn.RateLimiter("1/second", strategy="leaky")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("strategy", ["fixed-window", "sliding-window-counter", "moving-window"])
+async def test_strategies_enforce_the_amount(strategy: str, clock: ManualClock) -> None:
+    limiter = mn.RateLimiter("3/minute", strategy=strategy)  # type: ignore[arg-type]
+    granted = [await limiter.try_acquire("k") for _ in range(5)]
+    assert granted == [True, True, True, False, False]
+    await limiter.clear("k")
+    assert await limiter.try_acquire("k")
+
+
+@pytest.mark.redis
+async def test_redis_storage_is_shared(redis_url: str) -> None:
+    a = mn.RateLimiter("3/minute", storage=redis_url)
+    b = mn.RateLimiter("3/minute", storage=redis_url)
+    assert [await a.try_acquire("u"), await b.try_acquire("u"), await a.try_acquire("u")] == [
+        True,
+        True,
+        True,
+    ]
+    assert not await b.try_acquire("u")
+    assert await b.remaining("u") == 0
+    assert "redis://127.0.0.1" in repr(a)
+
+
+def test_redis_url_credentials_never_shown() -> None:
+    limiter = mn.RateLimiter("1/second", storage="redis://user:hunter2@127.0.0.1:1/0")
+    assert "hunter2" not in repr(limiter)
+    assert "hunter2" not in limiter.describe()
+
+
+# -- stateful: never more than the limit in any window -----------------------------------------
+
+LIMIT, PERIOD = 4, 60.0
+
+
+class MovingWindowModel(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.clock = ManualClock(start=1.7e9)
+        self._patch = _multi_patch(mock.Mock(time=self.clock.now))
+        self._patch.__enter__()
+        self.limiter = mn.RateLimiter(f"{LIMIT}/minute")
+        self.granted: dict[str, list[float]] = {"a": [], "b": []}
+
+    def teardown(self) -> None:
+        self._patch.__exit__()
+
+    @rule(key=st.sampled_from(["a", "b"]), cost=st.integers(min_value=1, max_value=2))
+    def hit(self, key: str, cost: int) -> None:
+        now = self.clock.now()
+        before = self.granted[key]
+        in_window = len(before) - bisect.bisect_right(before, now - PERIOD)
+        allowed = anyio.run(lambda: self.limiter.try_acquire(key, cost))
+        # moving window is exact: allowed iff the window has room
+        assert allowed == (in_window + cost <= LIMIT)
+        if allowed:
+            before.extend([now] * cost)
+
+    @rule(seconds=st.floats(min_value=0, max_value=40, allow_nan=False))
+    def wait(self, seconds: float) -> None:
+        self.clock.advance(seconds)
+
+    @invariant()
+    def never_more_than_limit_in_any_window(self) -> None:
+        for times in self.granted.values():
+            for i, start in enumerate(times):
+                assert bisect.bisect_left(times, start + PERIOD) - i <= LIMIT
+
+
+TestMovingWindow = MovingWindowModel.TestCase
+TestMovingWindow.settings = settings(max_examples=50, stateful_step_count=30, deadline=None)
+
+
+@pytest.mark.redis
+def test_redis_never_exceeds_limit_under_concurrency(redis_server: str) -> None:
+    """Many concurrent hits through Redis: exactly LIMIT are granted within the window."""
+    import redis
+
+    redis.Redis.from_url(redis_server).flushdb()
+    limiter = mn.RateLimiter("10/minute", storage=redis_server)
+    granted: list[bool] = []
+
+    async def main() -> None:
+        async def one() -> None:
+            granted.append(await limiter.try_acquire("shared"))
+
+        async with anyio.create_task_group() as tg:
+            for _ in range(40):
+                tg.start_soon(one)
+
+    anyio.run(main)
+    assert sum(granted) == 10
