@@ -45,8 +45,8 @@ def breaker(clock: ManualClock, **kw: object) -> mn.CircuitBreaker:
 async def test_opens_on_failure_ratio_and_recovers_through_half_open() -> None:
     clock = ManualClock()
     hooks = mn.EventHooks()
-    changes: list[mn.Event] = []
-    hooks.register(changes.append, mn.BreakerStateChanged)
+    changes: list[mn.BreakerStateChanged] = []
+    hooks.register(lambda e: changes.append(e) if isinstance(e, mn.BreakerStateChanged) else None)
     b = breaker(clock, hooks=hooks)
     for fn in (ok, fail, ok):
         with pytest.raises(Boom) if fn is fail else _nothing():
