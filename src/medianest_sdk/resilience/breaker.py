@@ -166,12 +166,16 @@ class MemoryBreakerStore:
     def __init__(self) -> None:
         self._snapshots: dict[str, BreakerSnapshot] = {}
 
-    async def update(self, name: str, change: Callable[[BreakerSnapshot], R]) -> R:
-        """Apply ``change`` to the snapshot in place."""
+    def snapshot(self, name: str) -> BreakerSnapshot:
+        """The live snapshot for ``name`` (created on first use)."""
         snapshot = self._snapshots.get(name)
         if snapshot is None:
             snapshot = self._snapshots[name] = BreakerSnapshot()
-        return change(snapshot)
+        return snapshot
+
+    async def update(self, name: str, change: Callable[[BreakerSnapshot], R]) -> R:
+        """Apply ``change`` to the snapshot in place."""
+        return change(self.snapshot(name))
 
     def peek(self, name: str) -> BreakerSnapshot:
         """The snapshot itself."""
@@ -342,6 +346,8 @@ class CircuitBreaker:
         self.clock: Clock = clock or (WallClock() if store.shared else SYSTEM_CLOCK)
         self.hooks = hooks if hooks is not None else EventHooks()
         self._bucket_width = sampling_duration / buckets
+        # In memory the state machine runs synchronously on the live snapshot (no awaits).
+        self._memory = store.snapshot(name) if isinstance(store, MemoryBreakerStore) else None
 
     def __repr__(self) -> str:
         return f"CircuitBreaker({self.name!r}, state={self.state.value})"
@@ -391,8 +397,22 @@ class CircuitBreaker:
                 taken; ``fn`` was not called.
             Exception: whatever ``fn`` raises, unchanged.
         """
-        permit = await self._acquire()
-        start = self.clock.now()
+        clock = self.clock
+        start = clock.now()
+        memory = self._memory
+        if memory is not None:
+            if memory.state is BreakerState.CLOSED:
+                permit: int | CircuitOpenError = _ALLOWED
+            else:
+                permit, event = self._admit(memory, start)
+                if event is not None:
+                    await self.hooks.emit(event)
+        else:
+            permit, event = await self.store.update(self.name, lambda s: self._admit(s, start))
+            if event is not None:
+                await self.hooks.emit(event)
+        if isinstance(permit, CircuitOpenError):
+            raise permit
         try:
             result = await fn(*args, **kwargs)
         except BaseException as exc:
@@ -401,10 +421,27 @@ class CircuitBreaker:
             else:  # cancellation, KeyboardInterrupt, or another primitive's refusal
                 outcome = _IGNORED
             with anyio.CancelScope(shield=True):
-                await self._record(permit, outcome, self.clock.now() - start)
+                await self._finish(permit, outcome, start)
             raise
-        await self._record(permit, _SUCCESS, self.clock.now() - start)
+        if memory is not None:
+            now = clock.now()
+            event = self._settle(memory, permit, _SUCCESS, now - start, now)
+            if event is not None:
+                await self.hooks.emit(event)
+        else:
+            await self._finish(permit, _SUCCESS, start)
         return result
+
+    async def _finish(self, permit: int, outcome: str, start: float) -> None:
+        now = self.clock.now()
+        if self._memory is not None:
+            event = self._settle(self._memory, permit, outcome, now - start, now)
+        else:
+            event = await self.store.update(
+                self.name, lambda s: self._settle(s, permit, outcome, now - start, now)
+            )
+        if event is not None:
+            await self.hooks.emit(event)
 
     async def isolate(self) -> None:
         """Force the breaker open until :meth:`reset`; calls raise ``CircuitOpenError``."""
@@ -442,84 +479,69 @@ class CircuitBreaker:
         s.consecutive_failures = 0
         return duration
 
-    async def _acquire(self) -> int:
-        now = self.clock.now()
-        changed: list[BreakerStateChanged] = []
-
-        def change(s: BreakerSnapshot) -> int | CircuitOpenError:
-            changed.clear()  # a shared store may run this again after a conflict
-            if s.state is BreakerState.CLOSED:
-                return _ALLOWED
-            if s.state is BreakerState.ISOLATED:
-                return CircuitOpenError(
-                    f"circuit {self.name!r} is isolated; call reset() to close it",
-                    breaker=self.name,
-                    retry_after=None,
-                )
-            if s.state is BreakerState.OPEN:
-                if s.open_until is not None and now < s.open_until:
-                    wait = s.open_until - now
-                    return CircuitOpenError(
-                        f"circuit {self.name!r} is open; next trial call in {wait:.1f} s",
-                        breaker=self.name,
-                        retry_after=wait,
-                    )
-                s.state = BreakerState.HALF_OPEN
-                s.half_open_in_flight = 0
-                changed.append(self._event("open", "half_open", "break duration elapsed"))
-            if s.half_open_in_flight < self.half_open_max_calls:
-                s.half_open_in_flight += 1
-                return _TRIAL
+    def _admit(
+        self, s: BreakerSnapshot, now: float
+    ) -> tuple[int | CircuitOpenError, BreakerStateChanged | None]:
+        """Decide whether a call may run; a shared store may run this more than once."""
+        if s.state is BreakerState.CLOSED:
+            return _ALLOWED, None
+        if s.state is BreakerState.ISOLATED:
             return CircuitOpenError(
-                f"circuit {self.name!r} is half-open and its trial calls are all running",
+                f"circuit {self.name!r} is isolated; call reset() to close it",
                 breaker=self.name,
                 retry_after=None,
-            )
+            ), None
+        event = None
+        if s.state is BreakerState.OPEN:
+            if s.open_until is not None and now < s.open_until:
+                wait = s.open_until - now
+                return CircuitOpenError(
+                    f"circuit {self.name!r} is open; next trial call in {wait:.1f} s",
+                    breaker=self.name,
+                    retry_after=wait,
+                ), None
+            s.state = BreakerState.HALF_OPEN
+            s.half_open_in_flight = 0
+            event = self._event("open", "half_open", "break duration elapsed")
+        if s.half_open_in_flight < self.half_open_max_calls:
+            s.half_open_in_flight += 1
+            return _TRIAL, event
+        return CircuitOpenError(
+            f"circuit {self.name!r} is half-open and its trial calls are all running",
+            breaker=self.name,
+            retry_after=None,
+        ), event
 
-        outcome = await self.store.update(self.name, change)
-        for event in changed:
-            await self.hooks.emit(event)
-        if isinstance(outcome, CircuitOpenError):
-            raise outcome
-        return outcome
-
-    async def _record(self, permit: int, outcome: str, duration: float) -> None:
-        now = self.clock.now()
+    def _settle(
+        self, s: BreakerSnapshot, permit: int, outcome: str, duration: float, now: float
+    ) -> BreakerStateChanged | None:
+        """Record one outcome; return the state change it caused, if any."""
+        if permit == _TRIAL:
+            if s.state is not BreakerState.HALF_OPEN:
+                return None
+            s.half_open_in_flight = max(0, s.half_open_in_flight - 1)
+            if outcome == _SUCCESS:
+                s.state = BreakerState.CLOSED
+                s.openings = 0
+                s.open_until = None
+                s.buckets = []
+                return self._event("half_open", "closed", "trial call succeeded")
+            if outcome == _FAILURE:
+                return self._event("half_open", "open", "trial call failed", self._open(s, now))
+            return None
+        if outcome == _IGNORED or s.state is not BreakerState.CLOSED:
+            return None
+        failed = outcome == _FAILURE
         slow = self.slow_call_duration is not None and duration >= self.slow_call_duration
-        changed: list[BreakerStateChanged] = []
-
-        def change(s: BreakerSnapshot) -> None:
-            changed.clear()
-            if permit == _TRIAL:
-                if s.state is not BreakerState.HALF_OPEN:
-                    return
-                s.half_open_in_flight = max(0, s.half_open_in_flight - 1)
-                if outcome == _SUCCESS:
-                    s.state = BreakerState.CLOSED
-                    s.openings = 0
-                    s.open_until = None
-                    s.buckets = []
-                    changed.append(self._event("half_open", "closed", "trial call succeeded"))
-                elif outcome == _FAILURE:
-                    duration = self._open(s, now)
-                    changed.append(self._event("half_open", "open", "trial call failed", duration))
-                return
-            if outcome == _IGNORED or s.state is not BreakerState.CLOSED:
-                return
-            failed = outcome == _FAILURE
-            self._count(s, now, failed, slow)
-            s.consecutive_failures = s.consecutive_failures + 1 if failed else 0
-            reason = self._should_open(s, now)
-            if reason is not None:
-                duration = self._open(s, now)
-                changed.append(self._event("closed", "open", reason, duration))
-
-        await self.store.update(self.name, change)
-        for event in changed:
-            await self.hooks.emit(event)
+        self._count(s, now, failed, slow)
+        s.consecutive_failures = s.consecutive_failures + 1 if failed else 0
+        reason = self._should_open(s, now)
+        if reason is None:
+            return None
+        return self._event("closed", "open", reason, self._open(s, now))
 
     def _count(self, s: BreakerSnapshot, now: float, failed: bool, slow: bool) -> None:
-        bucket_id = math.floor(now / self._bucket_width)
+        bucket_id = int(now // self._bucket_width)
         oldest = bucket_id - self.buckets + 1
         if s.buckets and s.buckets[0][0] < oldest:
             s.buckets = [b for b in s.buckets if b[0] >= oldest]
@@ -558,10 +580,7 @@ class CircuitBreaker:
         )
 
     async def _transition(self, target: BreakerState, reason: str) -> None:
-        changed: list[BreakerStateChanged] = []
-
-        def change(s: BreakerSnapshot) -> None:
-            changed.clear()
+        def change(s: BreakerSnapshot) -> BreakerStateChanged | None:
             old = s.state
             s.state = target
             s.open_until = None
@@ -570,11 +589,10 @@ class CircuitBreaker:
             if target is BreakerState.CLOSED:
                 s.openings = 0
                 s.buckets = []
-            if old is not target:
-                changed.append(self._event(old.value, target.value, reason))
+            return None if old is target else self._event(old.value, target.value, reason)
 
-        await self.store.update(self.name, change)
-        for event in changed:
+        event = await self.store.update(self.name, change)
+        if event is not None:
             await self.hooks.emit(event)
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
+from types import TracebackType
 from typing import Any, TypeVar
 
 import anyio
@@ -72,37 +72,33 @@ class Bulkhead:
         """Calls waiting for a slot now."""
         return self._waiting
 
-    @asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
-        """Hold one slot for the duration of the ``async with`` block.
+    def slot(self) -> _Slot:
+        """``async with bulkhead.slot():`` holds one slot for the block.
 
         Raises:
             BulkheadFullError: every slot is taken and ``max_waiting`` calls already wait.
         """
-        if self._semaphore.value == 0:
-            if self.max_waiting is not None and self._waiting >= self.max_waiting:
-                await self.hooks.emit(
-                    BulkheadRejected(
-                        max_concurrent=self.max_concurrent, max_waiting=self.max_waiting
-                    )
-                )
-                raise BulkheadFullError(
-                    f"bulkhead full: {self.max_concurrent} calls running and "
-                    f"{self._waiting} waiting",
-                    max_concurrent=self.max_concurrent,
-                    max_waiting=self.max_waiting,
-                )
-            self._waiting += 1
-            try:
-                await self._semaphore.acquire()
-            finally:
-                self._waiting -= 1
-        else:
-            await self._semaphore.acquire()
+        return _Slot(self)
+
+    async def _acquire(self) -> None:
+        semaphore = self._semaphore
+        if semaphore.value > 0:
+            semaphore.acquire_nowait()
+            return
+        if self.max_waiting is not None and self._waiting >= self.max_waiting:
+            await self.hooks.emit(
+                BulkheadRejected(max_concurrent=self.max_concurrent, max_waiting=self.max_waiting)
+            )
+            raise BulkheadFullError(
+                f"bulkhead full: {self.max_concurrent} calls running and {self._waiting} waiting",
+                max_concurrent=self.max_concurrent,
+                max_waiting=self.max_waiting,
+            )
+        self._waiting += 1
         try:
-            yield
+            await semaphore.acquire()
         finally:
-            self._semaphore.release()
+            self._waiting -= 1
 
     async def call(self, fn: Callable[..., Awaitable[T]], /, *args: Any, **kwargs: Any) -> T:
         """Run ``await fn(*args, **kwargs)`` in a slot.
@@ -110,5 +106,25 @@ class Bulkhead:
         Raises:
             BulkheadFullError: as for :meth:`slot`; ``fn`` was not called.
         """
-        async with self.slot():
+        await self._acquire()
+        try:
             return await fn(*args, **kwargs)
+        finally:
+            self._semaphore.release()
+
+
+class _Slot:
+    """The async context manager :meth:`Bulkhead.slot` returns."""
+
+    __slots__ = ("_bulkhead",)
+
+    def __init__(self, bulkhead: Bulkhead) -> None:
+        self._bulkhead = bulkhead
+
+    async def __aenter__(self) -> None:
+        await self._bulkhead._acquire()
+
+    async def __aexit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._bulkhead._semaphore.release()

@@ -135,10 +135,14 @@ class RateLimiter:
         Raises:
             ValueError: ``cost`` is below 1 or above the limit's amount (it could never pass).
         """
-        self._check_cost(cost)
-        allowed = bool(
-            await self._run(self._limiter.hit, self.limit, self.namespace, key, cost=cost)
-        )
+        if cost != 1:
+            self._check_cost(cost)
+        if self._inline:
+            allowed = self._limiter.hit(self.limit, f"{self.namespace}:{key}", cost=cost)
+        else:
+            allowed = await self._run(
+                self._limiter.hit, self.limit, f"{self.namespace}:{key}", cost=cost
+            )
         if not allowed:
             await self.hooks.emit(
                 RateLimited(limit=str(self.limit), key=key, retry_after=await self.retry_after(key))
@@ -162,7 +166,7 @@ class RateLimiter:
         self._check_cost(cost)
         waited = 0.0
         while True:
-            if await self._run(self._limiter.hit, self.limit, self.namespace, key, cost=cost):
+            if await self._run(self._limiter.hit, self.limit, f"{self.namespace}:{key}", cost=cost):
                 if waited:
                     await self.hooks.emit(
                         RateLimited(limit=str(self.limit), key=key, waited_s=waited)
@@ -182,12 +186,16 @@ class RateLimiter:
 
     async def remaining(self, key: str = "default") -> int:
         """Slots left for ``key`` in the current window."""
-        stats = await self._run(self._limiter.get_window_stats, self.limit, self.namespace, key)
+        stats = await self._run(
+            self._limiter.get_window_stats, self.limit, f"{self.namespace}:{key}"
+        )
         return int(stats.remaining)
 
     async def reset_time(self, key: str = "default") -> float:
         """Unix time (seconds) at which the window for ``key`` frees a slot (or resets)."""
-        stats = await self._run(self._limiter.get_window_stats, self.limit, self.namespace, key)
+        stats = await self._run(
+            self._limiter.get_window_stats, self.limit, f"{self.namespace}:{key}"
+        )
         return float(stats.reset_time)
 
     async def retry_after(self, key: str = "default") -> float:
@@ -198,7 +206,7 @@ class RateLimiter:
 
     async def clear(self, key: str = "default") -> None:
         """Forget every hit for ``key`` (an admin reset)."""
-        await self._run(self._limiter.clear, self.limit, self.namespace, key)
+        await self._run(self._limiter.clear, self.limit, f"{self.namespace}:{key}")
 
     def _check_cost(self, cost: int) -> None:
         if not 1 <= cost <= self.limit.amount:

@@ -35,6 +35,7 @@ import attrs
 
 from ..events import CacheLookup, EventHooks
 from ._classify import REJECTIONS, is_transient
+from ._timeout import within
 from .breaker import CircuitBreaker
 from .bulkhead import Bulkhead
 from .cache import Cache
@@ -234,8 +235,7 @@ class ResiliencePipeline:
     ) -> T:
         if self.timeout is None:
             return await self._retried(operation, retry_safe, name)
-        with anyio.fail_after(self.timeout):
-            return await self._retried(operation, retry_safe, name)
+        return await within(self.timeout, lambda: self._retried(operation, retry_safe, name))
 
     async def _retried(
         self, operation: Callable[[], Awaitable[T]], retry_safe: bool, name: str
@@ -262,5 +262,4 @@ class ResiliencePipeline:
     async def _timed(self, operation: Callable[[], Awaitable[T]]) -> T:
         if self.attempt_timeout is None:
             return await operation()
-        with anyio.fail_after(self.attempt_timeout):
-            return await operation()
+        return await within(self.attempt_timeout, operation)

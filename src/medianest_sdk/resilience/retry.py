@@ -100,6 +100,29 @@ class RetryPolicy:
             return float(retry_after) if retry_after <= self.max_retry_after else None
         return self.backoff(attempt)
 
+    def _schedule(
+        self,
+        exc: Exception,
+        attempt: int,
+        retry_safe: bool,
+        clock: Clock,
+        started: float,
+        name: str,
+    ) -> RetryScheduled | None:
+        """The retry to schedule after ``exc`` failed attempt ``attempt``, or ``None``."""
+        wait = self.decide(exc, attempt, retry_safe=retry_safe)
+        if wait is None or attempt >= self.attempts:
+            return None
+        if self.timeout is not None and clock.now() + wait - started > self.timeout:
+            return None
+        return RetryScheduled(
+            operation=name,
+            attempt=attempt,
+            wait_s=wait,
+            error=f"{type(exc).__name__}: {exc}"[:300],
+            from_retry_after=isinstance(getattr(exc, "retry_after", None), (int, float)),
+        )
+
     async def call(
         self,
         fn: Callable[[], Awaitable[T]],
@@ -125,37 +148,32 @@ class RetryPolicy:
         """
         clock = clock or SYSTEM_CLOCK
         started = clock.now()
-        pending: list[RetryScheduled] = []
+        # The first attempt runs directly: a call that succeeds pays nothing for the policy.
+        try:
+            return await fn()
+        except Exception as exc:
+            first = self._schedule(exc, 1, retry_safe, clock, started, name)
+            if first is None:
+                raise
+        pending: list[RetryScheduled] = [first]
+        attempt_no = 1
 
         def on(exc: Exception) -> bool | float:
-            attempt = attempt_no
-            wait = self.decide(exc, attempt, retry_safe=retry_safe)
-            if wait is None or attempt >= self.attempts:
+            event = self._schedule(exc, attempt_no, retry_safe, clock, started, name)
+            if event is None:
                 return False
-            if self.timeout is not None and clock.now() + wait - started > self.timeout:
-                return False
-            from_header = isinstance(getattr(exc, "retry_after", None), (int, float))
-            pending.append(
-                RetryScheduled(
-                    operation=name,
-                    attempt=attempt,
-                    wait_s=wait,
-                    error=f"{type(exc).__name__}: {exc}"[:300],
-                    from_retry_after=from_header,
-                )
-            )
+            pending.append(event)
             return 0.0  # stamina runs the loop; we sleep on our own clock below
 
-        attempt_no = 0
         async for attempt in stamina.retry_context(
             on=on,
-            attempts=self.attempts,
+            attempts=self.attempts - 1,
             timeout=None,
             wait_initial=0.0,
             wait_max=0.0,
             wait_jitter=0.0,
         ):
-            attempt_no = attempt.num
+            attempt_no = attempt.num + 1
             if pending:
                 event = pending.pop()
                 await (hooks or _LOG_ONLY).emit(event)

@@ -1,0 +1,26 @@
+"""``python -m benchmarks [--quick]``: run every case and write benchmarks/results/latest.json."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from . import resilience
+from .harness import write_json
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks")
+    parser.add_argument("--quick", action="store_true", help="fewer iterations (a smoke run)")
+    parser.add_argument(
+        "--out", type=Path, default=Path(__file__).parent / "results" / "latest.json"
+    )
+    args = parser.parse_args()
+    iterations, rounds = (200, 3) if args.quick else (2000, 7)
+    rows = resilience.main(iterations, rounds)
+    write_json(rows, args.out)
+    print(f"\nwrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""Resilience primitives: overhead per call around a no-op, and against the peers."""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any
+
+import anyio
+
+import medianest_sdk as mn
+
+from .harness import Side, report, run_case
+
+
+async def noop() -> int:
+    return 1
+
+
+def noop_sync() -> int:
+    return 1
+
+
+async def run(iterations: int, rounds: int) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+
+    print("\n# each primitive alone, around a no-op coroutine (baseline: bare await)")
+    breaker = mn.CircuitBreaker("bench", minimum_throughput=10**9)
+    limiter = mn.RateLimiter("1000000000/hour")
+    bulkhead = mn.Bulkhead(10)
+    retry = mn.RetryPolicy()
+    cache_pipeline = mn.ResiliencePipeline(cache=mn.MemoryCache())
+    await cache_pipeline.execute(noop, cache_key="k")
+    full = mn.ResiliencePipeline(
+        timeout=5.0,
+        retry=mn.RetryPolicy(),
+        breaker=mn.CircuitBreaker("bench-full", minimum_throughput=10**9),
+        limiter=mn.RateLimiter("1000000000/hour"),
+        bulkhead=mn.Bulkhead(10),
+    )
+    sides = [
+        Side("bare await", noop),
+        Side("CircuitBreaker.call", lambda: breaker.call(noop)),
+        Side("RateLimiter.try_acquire (memory, moving)", lambda: limiter.try_acquire("k")),
+        Side("Bulkhead.call", lambda: bulkhead.call(noop)),
+        Side("RetryPolicy.call (no failure)", lambda: retry.call(noop)),
+        Side("pipeline cache hit", lambda: cache_pipeline.execute(noop, cache_key="k")),
+        Side(
+            "full pipeline (timeout,retry,breaker,limiter,bulkhead)",
+            lambda: full.execute(noop),
+        ),
+    ]
+    rows += report(
+        await run_case("primitives", sides, iterations=iterations, rounds=rounds), "bare await"
+    )
+
+    print("\n# breaker vs peers (baseline: our CircuitBreaker.call)")
+    sides = [Side("medianest CircuitBreaker.call", lambda: breaker.call(noop))]
+    if importlib.util.find_spec("purgatory"):
+        from purgatory import AsyncCircuitBreakerFactory
+
+        factory = AsyncCircuitBreakerFactory(default_threshold=10**9)
+
+        async def purgatory_call() -> int:
+            async with await factory.get_breaker("bench"):
+                return await noop()
+
+        sides.append(Side("purgatory (async)", purgatory_call))
+    if importlib.util.find_spec("pybreaker"):
+        import pybreaker
+
+        pb = pybreaker.CircuitBreaker(fail_max=10**9)
+        sides.append(Side("pybreaker (sync call, sync no-op)", lambda: pb.call(noop_sync), False))
+    rows += report(
+        await run_case("breaker", sides, iterations=iterations, rounds=rounds),
+        "medianest CircuitBreaker.call",
+    )
+
+    print("\n# limiter vs peers (baseline: limits' own moving-window hit)")
+    from limits import parse
+    from limits.storage import MemoryStorage
+    from limits.strategies import MovingWindowRateLimiter
+
+    raw = MovingWindowRateLimiter(MemoryStorage())
+    item = parse("1000000000/hour")
+    sides = [
+        Side("limits MovingWindowRateLimiter.hit (sync)", lambda: raw.hit(item, "k"), False),
+        Side("medianest RateLimiter.try_acquire", lambda: limiter.try_acquire("k")),
+    ]
+    if importlib.util.find_spec("aiolimiter"):
+        from aiolimiter import AsyncLimiter
+
+        aio = AsyncLimiter(10**9, 3600)
+        sides.append(Side("aiolimiter acquire", aio.acquire))
+    rows += report(
+        await run_case("limiter", sides, iterations=iterations, rounds=rounds),
+        "limits MovingWindowRateLimiter.hit (sync)",
+    )
+    return rows
+
+
+def main(iterations: int = 2000, rounds: int = 7) -> list[dict[str, Any]]:
+    result: list[dict[str, Any]] = anyio.run(run, iterations, rounds)
+    return result
