@@ -134,3 +134,26 @@ class CacheModel(RuleBasedStateMachine):
 
 TestCacheModel = CacheModel.TestCase
 TestCacheModel.settings = settings(max_examples=60, stateful_step_count=40, deadline=None)
+
+
+async def test_add_is_set_if_absent() -> None:
+    clock = ManualClock()
+    cache = mn.MemoryCache(clock=clock)
+    assert await cache.add("id-1", 1, ttl=10)
+    assert not await cache.add("id-1", 2, ttl=10)
+    clock.advance(11)
+    assert await cache.add("id-1", 3, ttl=10)
+
+
+@pytest.mark.redis
+async def test_redis_add_is_atomic_across_clients(redis_url: str) -> None:
+    a, b = mn.RedisCache(redis_url), mn.RedisCache(redis_url)
+    results: list[bool] = []
+
+    async def add(cache: mn.RedisCache) -> None:
+        results.append(await cache.add("delivery-7", 1, ttl=60))
+
+    async with anyio.create_task_group() as tg:
+        for cache in (a, b) * 5:
+            tg.start_soon(add, cache)
+    assert sorted(results) == [False] * 9 + [True]

@@ -51,6 +51,7 @@ from .resilience import (
     RetryPolicy,
 )
 from .secrets import Secret, TokenVault
+from .webhooks import VerifiedWebhook, WebhookVerifier
 
 try:
     __version__ = _version("medianest-sdk")
@@ -94,7 +95,9 @@ __all__ = [
     "TokenVault",
     "TokenVaultError",
     "TransportError",
+    "VerifiedWebhook",
     "WebhookFailure",
     "WebhookVerificationError",
+    "WebhookVerifier",
     "__version__",
 ]

@@ -68,6 +68,10 @@ class Cache(Protocol):
         """Store ``value``, fresh for ``ttl`` seconds, then kept ``max_stale`` seconds more."""
         ...
 
+    async def add(self, key: str, value: Any, *, ttl: float | None = None) -> bool:
+        """Store ``value`` only if ``key`` is absent (atomically); ``True`` if it was stored."""
+        ...
+
     async def delete(self, key: str) -> bool:
         """Drop ``key``; ``True`` if it was there."""
         ...
@@ -144,6 +148,14 @@ class MemoryCache:
         self._data.move_to_end(key)
         while len(self._data) > self.max_entries:
             self._data.popitem(last=False)
+
+    async def add(self, key: str, value: Any, *, ttl: float | None = None) -> bool:
+        """Store ``value`` only if ``key`` is absent or past its TTL; ``True`` if stored."""
+        entry = await self.get(key)
+        if entry is not None and entry.is_fresh(self.clock.now()):
+            return False
+        await self.set(key, value, ttl=ttl)
+        return True
 
     async def delete(self, key: str) -> bool:
         """Drop ``key``."""
@@ -230,6 +242,22 @@ class RedisCache:
         await anyio.to_thread.run_sync(
             lambda: self._redis.set(self.prefix + key, text, px=expire_ms)
         )
+
+    async def add(self, key: str, value: Any, *, ttl: float | None = None) -> bool:
+        """Store ``value`` only if ``key`` is absent (``SET NX``); ``True`` if stored.
+
+        Raises:
+            TypeError: ``value`` is not JSON-serializable.
+        """
+        ttl = self.default_ttl if ttl is None else ttl
+        _check_ttl(ttl, 0.0)
+        now = self.clock.now()
+        text = json.dumps({"v": value, "t": now, "f": now + ttl}, separators=(",", ":"))
+        expire_ms = max(1, math.ceil(ttl * 1000))
+        stored = await anyio.to_thread.run_sync(
+            lambda: self._redis.set(self.prefix + key, text, px=expire_ms, nx=True)
+        )
+        return bool(stored)
 
     async def delete(self, key: str) -> bool:
         """Drop ``key``."""

@@ -1,0 +1,21 @@
+"""Service enums shared by more than one layer (an adapter and the webhook parsers).
+
+They are *open*: a value a newer server sends that is not listed here is kept as a pseudo-member
+(``UNKNOWN_<n>``) rather than failing to decode.
+"""
+
+from __future__ import annotations
+
+from .decoding import OpenIntEnum
+
+__all__ = ["MonitorStatus"]
+
+
+class MonitorStatus(OpenIntEnum):
+    """Uptime Kuma's heartbeat/monitor status (``server/model/heartbeat.js``):
+    0 down, 1 up, 2 pending, 3 maintenance."""
+
+    DOWN = 0
+    UP = 1
+    PENDING = 2
+    MAINTENANCE = 3

@@ -1,0 +1,540 @@
+"""Verify incoming webhooks: GitHub, Standard Webhooks, generic HMAC, shared secrets, URL tokens.
+
+Framework-agnostic: :meth:`WebhookVerifier.verify` takes the raw body (bytes) and the headers
+(any mapping, or ASGI-style ``(name, value)`` pairs), makes no network call, and either returns
+a :class:`VerifiedWebhook` or raises :class:`~medianest_sdk.WebhookVerificationError` whose
+``reason`` is a :class:`~medianest_sdk.WebhookFailure`. Every comparison of secret material is
+constant-time (:func:`hmac.compare_digest`); the body size is checked before any hashing;
+nothing secret is ever in a message.
+
+Sources and what they follow:
+
+- GitHub: ``X-Hub-Signature-256: sha256=<hex HMAC-SHA256(secret, body)>``, delivery id
+  ``X-GitHub-Delivery`` (GitHub docs, "Validating webhook deliveries").
+- Standard Webhooks (Svix and others): ``webhook-id``, ``webhook-timestamp`` (unix seconds),
+  ``webhook-signature`` with space-separated ``v1,<base64 HMAC-SHA256>`` and
+  ``v1a,<base64 ed25519>`` entries over ``{id}.{timestamp}.{body}``; secrets ``whsec_<base64>``,
+  public keys ``whpk_<base64>`` (standardwebhooks.com spec, "Verifying webhooks").
+- Generic HMAC (any sender), optionally timestamped, and the Stripe-style
+  ``t=<unix>,v1=<hex>`` header over ``{t}.{body}``.
+- Overseerr and Uptime Kuma send a static header (``shared_secret``); Plex signs nothing, so the
+  usual guard is a secret token in the webhook URL (``url_token``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac as _hmac
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Literal, Protocol, TypedDict, Unpack
+
+import attrs
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from ..errors import WebhookFailure, WebhookVerificationError
+from ..resilience.cache import Cache
+from ..secrets import Secret
+
+__all__ = ["HeaderInput", "VerifiedWebhook", "WebhookVerifier"]
+
+HeaderInput = Mapping[str, str] | Iterable[tuple[str | bytes, str | bytes]]
+"""Headers as a mapping or as ``(name, value)`` pairs (ASGI's ``scope["headers"]``)."""
+
+SecretInput = str | Secret | bytes | Sequence[str | Secret | bytes]
+"""One secret, or several (any of which may match: key rotation)."""
+
+DEFAULT_MAX_BODY = 1024 * 1024
+"""Default largest body accepted, in bytes (1 MiB)."""
+
+
+@attrs.frozen(kw_only=True)
+class VerifiedWebhook:
+    """A webhook that passed verification.
+
+    Attributes:
+        scheme: ``"github"``, ``"standard"``, ``"hmac"``, ``"shared_secret"`` or ``"url_token"``.
+        id: The delivery id (``X-GitHub-Delivery``, ``webhook-id``, or the configured id header),
+            or ``None`` when the sender sends none.
+        timestamp: The signed unix timestamp (seconds), or ``None`` for untimestamped schemes.
+        body: The raw body, unchanged (left out of ``repr``).
+    """
+
+    scheme: str
+    id: str | None
+    timestamp: int | None
+    body: bytes = attrs.field(repr=lambda b: f"<{len(b)} bytes>")
+
+
+class VerifierOptions(TypedDict, total=False):
+    """Options every constructor takes; see :class:`WebhookVerifier`."""
+
+    cache: Cache | None
+    tolerance: float
+    max_body_size: int
+    now: Callable[[], float] | None
+
+
+def _fail(reason: WebhookFailure, message: str) -> WebhookVerificationError:
+    return WebhookVerificationError(message, reason=reason, service="webhook")
+
+
+def _secrets(value: SecretInput) -> list[bytes]:
+    items: Sequence[str | Secret | bytes]
+    items = [value] if isinstance(value, (str, Secret, bytes)) else value
+    if not items:
+        raise ValueError("WebhookVerifier: give at least one secret")
+    out = []
+    for item in items:
+        raw = item.reveal().encode() if isinstance(item, Secret) else item
+        raw = raw.encode() if isinstance(raw, str) else raw
+        if not raw:
+            raise ValueError("WebhookVerifier: a secret is empty")
+        out.append(raw)
+    return out
+
+
+def _lower_headers(headers: HeaderInput) -> dict[str, str]:
+    items = headers.items() if isinstance(headers, Mapping) else headers
+    out: dict[str, str] = {}
+    for name, value in items:
+        key = name.decode("latin-1") if isinstance(name, bytes) else str(name)
+        text = value.decode("latin-1") if isinstance(value, bytes) else str(value)
+        out[key.lower()] = text
+    return out
+
+
+def _need(headers: dict[str, str], name: str) -> str:
+    value = headers.get(name.lower())
+    if value is None or not value.strip():
+        raise _fail(WebhookFailure.MISSING_HEADER, f"missing header {name}")
+    return value.strip()
+
+
+def _timestamp(text: str, name: str) -> int:
+    if not (text.isascii() and text.isdigit()) or len(text) > 12:
+        raise _fail(WebhookFailure.MALFORMED_HEADER, f"{name} is not unix seconds")
+    return int(text)
+
+
+def _b64decode(text: str) -> bytes:
+    return base64.b64decode(text.encode("ascii"), validate=True)
+
+
+class _Scheme(Protocol):
+    @property
+    def name(self) -> str:
+        """The scheme's name."""
+        ...
+
+    def check(
+        self, headers: dict[str, str], body: bytes, query: Mapping[str, str] | None
+    ) -> tuple[str | None, int | None]:
+        """Return (delivery id, signed timestamp) or raise WebhookVerificationError."""
+        ...
+
+    def sign(self, body: bytes, msg_id: str, stamp: int) -> dict[str, str]:
+        """The headers (or, for url_token, query) that make ``body`` pass, with the first key."""
+        ...
+
+
+@attrs.frozen
+class _GitHub:
+    keys: list[bytes]
+    name: str = "github"
+
+    def check(
+        self, headers: dict[str, str], body: bytes, query: Mapping[str, str] | None
+    ) -> tuple[str | None, int | None]:
+        header = _need(headers, "X-Hub-Signature-256")
+        prefix, _, digest = header.partition("=")
+        if prefix != "sha256" or len(digest) != 64:
+            raise _fail(WebhookFailure.MALFORMED_HEADER, "X-Hub-Signature-256 is not sha256=<hex>")
+        given = digest.lower().encode("ascii", "replace")
+        for key in self.keys:
+            expected = _hmac.new(key, body, hashlib.sha256).hexdigest().encode()
+            if _hmac.compare_digest(expected, given):
+                return headers.get("x-github-delivery"), None
+        raise _fail(WebhookFailure.BAD_SIGNATURE, "X-Hub-Signature-256 does not match the body")
+
+    def sign(self, body: bytes, msg_id: str, stamp: int) -> dict[str, str]:
+        digest = _hmac.new(self.keys[0], body, hashlib.sha256).hexdigest()
+        return {"X-Hub-Signature-256": f"sha256={digest}", "X-GitHub-Delivery": msg_id}
+
+
+@attrs.frozen
+class _Standard:
+    symmetric: list[bytes]
+    public: list[Ed25519PublicKey]
+    private: list[Ed25519PrivateKey]
+    name: str = "standard"
+
+    def sign(self, body: bytes, msg_id: str, stamp: int) -> dict[str, str]:
+        signed = f"{msg_id}.{stamp}.".encode() + body
+        entries = [
+            "v1," + base64.b64encode(_hmac.new(k, signed, hashlib.sha256).digest()).decode()
+            for k in self.symmetric[:1]
+        ] + ["v1a," + base64.b64encode(k.sign(signed)).decode() for k in self.private[:1]]
+        if not entries:
+            raise ValueError("signing needs a whsec_ secret or a whsk_ secret key")
+        return {
+            "webhook-id": msg_id,
+            "webhook-timestamp": str(stamp),
+            "webhook-signature": " ".join(entries),
+        }
+
+    def check(
+        self, headers: dict[str, str], body: bytes, query: Mapping[str, str] | None
+    ) -> tuple[str | None, int | None]:
+        msg_id = _need(headers, "webhook-id")
+        stamp_text = _need(headers, "webhook-timestamp")
+        signature = _need(headers, "webhook-signature")
+        stamp = _timestamp(stamp_text, "webhook-timestamp")
+        signed = f"{msg_id}.{stamp_text}.".encode() + body
+        entries = []
+        for entry in signature.split():
+            version, comma, value = entry.partition(",")
+            if not comma:
+                raise _fail(WebhookFailure.MALFORMED_HEADER, "webhook-signature entry lacks a ','")
+            entries.append((version, value))
+        for version, value in entries:
+            given = value.encode("ascii", "replace")
+            if version == "v1":
+                for key in self.symmetric:
+                    digest = _hmac.new(key, signed, hashlib.sha256).digest()
+                    if _hmac.compare_digest(base64.b64encode(digest), given):
+                        return msg_id, stamp
+            elif version == "v1a":
+                try:
+                    raw = _b64decode(value)
+                except (binascii.Error, ValueError):
+                    continue
+                if base64.b64encode(raw) != given:  # only the canonical encoding counts
+                    continue
+                for public in self.public:
+                    try:
+                        public.verify(raw, signed)
+                    except (InvalidSignature, ValueError):
+                        continue
+                    return msg_id, stamp
+        raise _fail(WebhookFailure.BAD_SIGNATURE, "no webhook-signature entry matches")
+
+
+@attrs.frozen
+class _Hmac:
+    keys: list[bytes]
+    header: str
+    algorithm: str
+    encoding: Literal["hex", "base64"]
+    prefix: str
+    timestamp_header: str | None
+    id_header: str | None
+    style: Literal["plain", "stripe"]
+    name: str = "hmac"
+
+    def digest(self, key: bytes, content: bytes) -> bytes:
+        return _hmac.new(key, content, self.algorithm).digest()
+
+    def encode(self, raw: bytes) -> str:
+        return raw.hex() if self.encoding == "hex" else base64.b64encode(raw).decode()
+
+    def check(
+        self, headers: dict[str, str], body: bytes, query: Mapping[str, str] | None
+    ) -> tuple[str | None, int | None]:
+        header = _need(headers, self.header)
+        msg_id = headers.get(self.id_header.lower()) if self.id_header else None
+        stamp: int | None = None
+        if self.style == "stripe":
+            parts: dict[str, list[str]] = {}
+            for item in header.split(","):
+                k, eq, v = item.strip().partition("=")
+                if not eq:
+                    raise _fail(
+                        WebhookFailure.MALFORMED_HEADER, f"{self.header} is not t=...,v1=..."
+                    )
+                parts.setdefault(k, []).append(v)
+            if "t" not in parts or "v1" not in parts:
+                raise _fail(WebhookFailure.MALFORMED_HEADER, f"{self.header} lacks t= or v1=")
+            stamp = _timestamp(parts["t"][0], f"{self.header} t")
+            content = f"{parts['t'][0]}.".encode() + body
+            candidates = parts["v1"]
+        else:
+            if self.prefix and not header.startswith(self.prefix):
+                raise _fail(
+                    WebhookFailure.MALFORMED_HEADER, f"{self.header} does not start with the prefix"
+                )
+            candidates = [header[len(self.prefix) :]]
+            content = body
+            if self.timestamp_header:
+                stamp_text = _need(headers, self.timestamp_header)
+                stamp = _timestamp(stamp_text, self.timestamp_header)
+                content = f"{stamp_text}.".encode() + body
+        for candidate in candidates:
+            given = candidate.strip()
+            given = given.lower() if self.encoding == "hex" else given
+            for key in self.keys:
+                expected = self.encode(self.digest(key, content))
+                if _hmac.compare_digest(expected.encode(), given.encode("ascii", "replace")):
+                    return msg_id, stamp
+        raise _fail(WebhookFailure.BAD_SIGNATURE, f"{self.header} does not match the body")
+
+    def sign(self, body: bytes, msg_id: str, stamp: int) -> dict[str, str]:
+        headers = {self.id_header: msg_id} if self.id_header else {}
+        if self.style == "stripe":
+            digest = self.digest(self.keys[0], f"{stamp}.".encode() + body).hex()
+            return {**headers, self.header: f"t={stamp},v1={digest}"}
+        content = f"{stamp}.".encode() + body if self.timestamp_header else body
+        headers[self.header] = self.prefix + self.encode(self.digest(self.keys[0], content))
+        if self.timestamp_header:
+            headers[self.timestamp_header] = str(stamp)
+        return headers
+
+
+@attrs.frozen
+class _Shared:
+    values: list[bytes]
+    header: str
+    name: str = "shared_secret"
+
+    def check(
+        self, headers: dict[str, str], body: bytes, query: Mapping[str, str] | None
+    ) -> tuple[str | None, int | None]:
+        given = _need(headers, self.header).encode("latin-1", "replace")
+        if any(_hmac.compare_digest(v, given) for v in self.values):
+            return None, None
+        raise _fail(WebhookFailure.BAD_SIGNATURE, f"{self.header} does not hold the shared secret")
+
+    def sign(self, body: bytes, msg_id: str, stamp: int) -> dict[str, str]:
+        return {self.header: self.values[0].decode("latin-1")}
+
+
+@attrs.frozen
+class _UrlToken:
+    tokens: list[bytes]
+    param: str
+    name: str = "url_token"
+
+    def check(
+        self, headers: dict[str, str], body: bytes, query: Mapping[str, str] | None
+    ) -> tuple[str | None, int | None]:
+        value = (query or {}).get(self.param)
+        if not value:
+            raise _fail(WebhookFailure.MISSING_HEADER, f"missing query parameter {self.param}")
+        given = value.encode("utf-8", "replace")
+        if any(_hmac.compare_digest(t, given) for t in self.tokens):
+            return None, None
+        raise _fail(WebhookFailure.BAD_SIGNATURE, f"query parameter {self.param} does not match")
+
+    def sign(self, body: bytes, msg_id: str, stamp: int) -> dict[str, str]:
+        return {self.param: self.tokens[0].decode("utf-8")}
+
+
+def _standard_keys(
+    secret: SecretInput,
+) -> tuple[list[bytes], list[Ed25519PublicKey], list[Ed25519PrivateKey]]:
+    symmetric: list[bytes] = []
+    public: list[Ed25519PublicKey] = []
+    private: list[Ed25519PrivateKey] = []
+    for raw in _secrets(secret):
+        text = raw.decode("ascii", "replace")
+        try:
+            if text.startswith("whpk_"):
+                public.append(Ed25519PublicKey.from_public_bytes(_b64decode(text[5:])))
+            elif text.startswith("whsk_"):
+                key = Ed25519PrivateKey.from_private_bytes(_b64decode(text[5:])[:32])
+                private.append(key)
+                public.append(key.public_key())
+            else:
+                symmetric.append(_b64decode(text.removeprefix("whsec_")))
+        except (binascii.Error, ValueError):
+            raise ValueError(
+                "WebhookVerifier.standard: a secret is not whsec_<base64>, whpk_<base64> "
+                "or whsk_<base64>"
+            ) from None
+    return symmetric, public, private
+
+
+class WebhookVerifier:
+    """Verifies one source's webhooks; build it with a scheme constructor.
+
+    Every constructor (:meth:`github`, :meth:`standard`, :meth:`hmac`, :meth:`shared_secret`,
+    :meth:`url_token`) also takes the options below.
+
+    Args:
+        scheme: The scheme, as the constructors build it.
+        cache: Enables replay protection: a delivery id seen within ``tolerance`` seconds is
+            refused as replayed. A :class:`~medianest_sdk.MemoryCache` for one process, a
+            :class:`~medianest_sdk.RedisCache` for several. Ids are recorded only after the
+            signature checks out.
+        tolerance: Seconds a signed timestamp may differ from now, either way (default 300).
+        max_body_size: Largest body in bytes (default 1 MiB), checked before hashing.
+        now: Returns unix seconds (tests inject a fixed time).
+
+    Example::
+
+        verifier = WebhookVerifier.github(os.environ["GITHUB_WEBHOOK_SECRET"])
+        delivery = await verifier.verify(request.headers, await request.body())
+    """
+
+    def __init__(
+        self,
+        scheme: _Scheme,
+        *,
+        cache: Cache | None = None,
+        tolerance: float = 300.0,
+        max_body_size: int = DEFAULT_MAX_BODY,
+        now: Callable[[], float] | None = None,
+    ) -> None:
+        if tolerance <= 0:
+            raise ValueError(f"WebhookVerifier: tolerance must be > 0 seconds, got {tolerance!r}")
+        if max_body_size < 1:
+            raise ValueError(f"WebhookVerifier: max_body_size must be >= 1, got {max_body_size}")
+        self._scheme = scheme
+        self.scheme = scheme.name
+        self.cache = cache
+        self.tolerance = tolerance
+        self.max_body_size = max_body_size
+        self._now = now or time.time
+
+    def __repr__(self) -> str:
+        return f"WebhookVerifier({self.scheme}, replay={'on' if self.cache else 'off'})"
+
+    # -- constructors ----------------------------------------------------------------------
+
+    @classmethod
+    def github(cls, secret: SecretInput, **options: Unpack[VerifierOptions]) -> WebhookVerifier:
+        """GitHub's ``X-Hub-Signature-256`` (HMAC-SHA256 of the body, hex), delivery id
+        ``X-GitHub-Delivery``. ``secret`` may list several (rotation).
+
+        Raises:
+            ValueError: no secret, or an empty one.
+        """
+        return cls(_GitHub(_secrets(secret)), **options)
+
+    @classmethod
+    def standard(cls, secret: SecretInput, **options: Unpack[VerifierOptions]) -> WebhookVerifier:
+        """Standard Webhooks: ``whsec_`` secrets verify ``v1`` (HMAC-SHA256) entries,
+        ``whpk_`` public keys (or ``whsk_`` secret keys) verify ``v1a`` (ed25519) entries.
+
+        Raises:
+            ValueError: a secret is not in one of those forms.
+        """
+        return cls(_Standard(*_standard_keys(secret)), **options)
+
+    @classmethod
+    def hmac(
+        cls,
+        secret: SecretInput,
+        *,
+        header: str,
+        algorithm: str = "sha256",
+        encoding: Literal["hex", "base64"] = "hex",
+        prefix: str = "",
+        timestamp_header: str | None = None,
+        id_header: str | None = None,
+        style: Literal["plain", "stripe"] = "plain",
+        **options: Unpack[VerifierOptions],
+    ) -> WebhookVerifier:
+        """A generic HMAC signature in ``header``: ``prefix + encode(HMAC(secret, content))``.
+
+        ``content`` is the body, or ``f"{timestamp}.{body}"`` when ``timestamp_header`` is set
+        (the timestamp, unix seconds, is then checked against ``tolerance``). With
+        ``style="stripe"`` the header is ``t=<unix>,v1=<hex>[,v1=...]`` over ``{t}.{body}``.
+
+        Raises:
+            ValueError: unknown ``algorithm`` or ``encoding``, or no secret.
+        """
+        if algorithm not in hashlib.algorithms_available:
+            raise ValueError(f"WebhookVerifier.hmac: unknown algorithm {algorithm!r}")
+        if encoding not in ("hex", "base64"):
+            raise ValueError(
+                f"WebhookVerifier.hmac: encoding must be hex or base64, not {encoding!r}"
+            )
+        scheme = _Hmac(
+            _secrets(secret),
+            header,
+            algorithm,
+            encoding,
+            prefix,
+            timestamp_header,
+            id_header,
+            style,
+        )
+        return cls(scheme, **options)
+
+    @classmethod
+    def shared_secret(
+        cls,
+        value: SecretInput,
+        *,
+        header: str = "Authorization",
+        **options: Unpack[VerifierOptions],
+    ) -> WebhookVerifier:
+        """A static header value compared in constant time (Overseerr's "Authorization Header",
+        Uptime Kuma's additional headers)."""
+        return cls(_Shared(_secrets(value), header), **options)
+
+    @classmethod
+    def url_token(
+        cls, token: SecretInput, *, param: str = "token", **options: Unpack[VerifierOptions]
+    ) -> WebhookVerifier:
+        """A token in the webhook URL's query string (``?token=...``), for Plex, which signs
+        nothing. Pass the parsed query to :meth:`verify`."""
+        return cls(_UrlToken(_secrets(token), param), **options)
+
+    # -- verification ----------------------------------------------------------------------
+
+    async def verify(
+        self, headers: HeaderInput, body: bytes, *, query: Mapping[str, str] | None = None
+    ) -> VerifiedWebhook:
+        """Verify one delivery.
+
+        Args:
+            headers: The request headers (mapping or ``(name, value)`` pairs).
+            body: The raw request body, exactly as received.
+            query: The parsed query string (for ``url_token``).
+
+        Raises:
+            WebhookVerificationError: ``reason`` says why (missing or malformed header, bad
+                signature, timestamp too old or in the future, replayed, body too large).
+        """
+        if not isinstance(body, (bytes, bytearray, memoryview)):
+            raise TypeError("WebhookVerifier.verify: body must be the raw bytes")
+        if len(body) > self.max_body_size:
+            raise _fail(
+                WebhookFailure.BODY_TOO_LARGE,
+                f"body is {len(body)} bytes; the limit is {self.max_body_size}",
+            )
+        body = bytes(body)
+        delivery_id, stamp = self._scheme.check(_lower_headers(headers), body, query)
+        if stamp is not None:
+            age = self._now() - stamp
+            if age > self.tolerance:
+                raise _fail(WebhookFailure.TIMESTAMP_TOO_OLD, f"timestamp is {age:.0f} s old")
+            if -age > self.tolerance:
+                raise _fail(
+                    WebhookFailure.TIMESTAMP_IN_FUTURE, f"timestamp is {-age:.0f} s in the future"
+                )
+        if self.cache is not None and delivery_id:
+            key = f"webhook:{self.scheme}:{hashlib.sha256(delivery_id.encode()).hexdigest()}"
+            if not await self.cache.add(key, 1, ttl=self.tolerance):
+                raise _fail(WebhookFailure.REPLAYED, "this delivery id was already seen")
+        return VerifiedWebhook(scheme=self.scheme, id=delivery_id, timestamp=stamp, body=body)
+
+    def sign(
+        self, body: bytes, *, id: str = "msg_test", timestamp: int | None = None
+    ) -> dict[str, str]:
+        """Sign ``body`` with the first secret, as the sender would; for host apps' tests.
+
+        Returns:
+            The headers to send (for ``url_token``: the query parameters).
+
+        Raises:
+            ValueError: ``standard`` given only public keys (signing needs ``whsec_`` or
+                ``whsk_``).
+        """
+        stamp = int(self._now()) if timestamp is None else timestamp
+        return self._scheme.sign(bytes(body), id, stamp)

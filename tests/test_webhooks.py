@@ -1,0 +1,479 @@
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+
+import anyio
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import medianest_sdk as mn
+from medianest_sdk import WebhookFailure, WebhookVerifier
+from medianest_sdk.enums import MonitorStatus
+from medianest_sdk.webhooks import (
+    OverseerrNotification,
+    PlexEvent,
+    parse_github,
+    parse_overseerr,
+    parse_plex,
+    parse_uptime_kuma,
+)
+
+NOW = 1_763_700_000
+
+
+def fixed_now() -> float:
+    return float(NOW)
+
+
+def verify(
+    verifier: WebhookVerifier, headers: dict[str, str], body: bytes, **kw: object
+) -> mn.VerifiedWebhook:
+    return anyio.run(lambda: verifier.verify(headers, body, **kw))  # type: ignore[arg-type]
+
+
+def reason_of(
+    verifier: WebhookVerifier, headers: dict[str, str], body: bytes, **kw: object
+) -> WebhookFailure:
+    with pytest.raises(mn.WebhookVerificationError) as info:
+        verify(verifier, headers, body, **kw)
+    reason: WebhookFailure = info.value.reason
+    return reason
+
+
+# -- GitHub -----------------------------------------------------------------------------------
+
+
+def test_github_documented_example() -> None:
+    verifier = WebhookVerifier.github("It's a Secret to Everybody")
+    headers = {
+        "X-Hub-Signature-256": (
+            "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
+        ),
+        "X-GitHub-Delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0958",
+    }
+    delivery = verify(verifier, headers, b"Hello, World!")
+    assert delivery.scheme == "github"
+    assert delivery.id == "72d3162e-cc78-11e3-81ab-4c9367dc0958"
+    assert verifier.sign(b"Hello, World!")["X-Hub-Signature-256"] == headers["X-Hub-Signature-256"]
+    assert reason_of(verifier, headers, b"Hello, World?") is WebhookFailure.BAD_SIGNATURE
+    assert reason_of(verifier, {}, b"x") is WebhookFailure.MISSING_HEADER
+    assert (
+        reason_of(verifier, {"X-Hub-Signature-256": "md5=abc"}, b"x")
+        is WebhookFailure.MALFORMED_HEADER
+    )
+
+
+def test_rotation_accepts_any_listed_secret() -> None:
+    old = WebhookVerifier.github("old-secret")
+    both = WebhookVerifier.github(["new-secret", "old-secret"])
+    headers = old.sign(b"{}", id="d1")
+    assert verify(both, headers, b"{}").id == "d1"
+
+
+def test_replay_is_refused_within_tolerance() -> None:
+    cache = mn.MemoryCache()
+    verifier = WebhookVerifier.github("s3cret", cache=cache)
+    headers = verifier.sign(b"{}", id="delivery-1")
+    verify(verifier, headers, b"{}")
+    assert reason_of(verifier, headers, b"{}") is WebhookFailure.REPLAYED
+    forged = {**headers, "X-Hub-Signature-256": "sha256=" + "0" * 64}
+    forged["X-GitHub-Delivery"] = "delivery-2"
+    assert reason_of(verifier, forged, b"{}") is WebhookFailure.BAD_SIGNATURE
+    # a forged delivery does not burn its id: the real one still passes
+    verify(verifier, verifier.sign(b"{}", id="delivery-2"), b"{}")
+
+
+def test_body_size_is_checked_first() -> None:
+    verifier = WebhookVerifier.github("s", max_body_size=10)
+    assert reason_of(verifier, {}, b"x" * 11) is WebhookFailure.BODY_TOO_LARGE
+
+
+def test_messages_hold_no_secret() -> None:
+    secret = "super-secret-value-123"
+    verifier = WebhookVerifier.shared_secret(f"Bearer {secret}")
+    with pytest.raises(mn.WebhookVerificationError) as info:
+        verify(verifier, {"Authorization": f"Bearer {secret}x"}, b"{}")
+    assert secret not in str(info.value)
+    assert secret not in repr(verifier)
+
+
+# -- Standard Webhooks ------------------------------------------------------------------------
+
+WHSEC = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
+
+
+def test_standard_hmac_round_trip_and_timestamps() -> None:
+    verifier = WebhookVerifier.standard(WHSEC, now=fixed_now)
+    headers = verifier.sign(b'{"type":"x"}', id="msg_1", timestamp=NOW)
+    assert headers["webhook-signature"].startswith("v1,")
+    delivery = verify(verifier, headers, b'{"type":"x"}')
+    assert (delivery.id, delivery.timestamp) == ("msg_1", NOW)
+    old = verifier.sign(b"{}", id="m", timestamp=NOW - 301)
+    assert reason_of(verifier, old, b"{}") is WebhookFailure.TIMESTAMP_TOO_OLD
+    future = verifier.sign(b"{}", id="m", timestamp=NOW + 301)
+    assert reason_of(verifier, future, b"{}") is WebhookFailure.TIMESTAMP_IN_FUTURE
+    bad_ts = {**headers, "webhook-timestamp": "soon"}
+    assert reason_of(verifier, bad_ts, b'{"type":"x"}') is WebhookFailure.MALFORMED_HEADER
+
+
+def test_standard_known_vector() -> None:
+    # The Standard Webhooks specification's published example vector.
+    secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    body = b'{"test": 2432232314}'
+    headers = {
+        "webhook-id": "msg_p5jXN8AQM9LWM0D4loKWxJek",
+        "webhook-timestamp": "1614265330",
+        "webhook-signature": "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",
+    }
+    verifier = WebhookVerifier.standard(secret, now=lambda: 1614265330.0)
+    assert verify(verifier, headers, body).id == "msg_p5jXN8AQM9LWM0D4loKWxJek"
+
+
+def test_standard_ed25519_v1a() -> None:
+    private = Ed25519PrivateKey.generate()
+    raw_public = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    from cryptography.hazmat.primitives.serialization import NoEncryption, PrivateFormat
+
+    raw_private = private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    signer = WebhookVerifier.standard(
+        "whsk_" + base64.b64encode(raw_private).decode(), now=fixed_now
+    )
+    checker = WebhookVerifier.standard(
+        "whpk_" + base64.b64encode(raw_public).decode(), now=fixed_now
+    )
+    headers = signer.sign(b"payload", id="msg_2", timestamp=NOW)
+    assert headers["webhook-signature"].startswith("v1a,")
+    assert verify(checker, headers, b"payload").id == "msg_2"
+    assert reason_of(checker, headers, b"payloaD") is WebhookFailure.BAD_SIGNATURE
+    with pytest.raises(ValueError, match="signing needs"):
+        checker.sign(b"x")
+
+
+def test_standard_rejects_bad_secrets() -> None:
+    with pytest.raises(ValueError, match="whsec_"):
+        WebhookVerifier.standard("whsec_***not base64***")
+
+
+# -- generic HMAC, Stripe style, shared secret, URL token ---------------------------------------
+
+
+def test_generic_hmac_variants() -> None:
+    for kwargs in (
+        {"header": "X-Signature"},
+        {"header": "X-Signature", "encoding": "base64", "prefix": "sha256="},
+        {"header": "X-Sig", "algorithm": "sha512", "timestamp_header": "X-Timestamp"},
+        {"header": "Stripe-Signature", "style": "stripe"},
+    ):
+        verifier = WebhookVerifier.hmac("key", now=fixed_now, **kwargs)  # type: ignore[arg-type]
+        headers = verifier.sign(b"body", timestamp=NOW)
+        assert verify(verifier, headers, b"body").scheme == "hmac"
+        assert reason_of(verifier, headers, b"bodY") is WebhookFailure.BAD_SIGNATURE
+    stripe = WebhookVerifier.hmac("key", header="Stripe-Signature", style="stripe", now=fixed_now)
+    stale = stripe.sign(b"b", timestamp=NOW - 1000)
+    assert reason_of(stripe, stale, b"b") is WebhookFailure.TIMESTAMP_TOO_OLD
+    with pytest.raises(ValueError, match="algorithm"):
+        WebhookVerifier.hmac("k", header="X", algorithm="nope")
+
+
+def test_shared_secret_and_url_token() -> None:
+    overseerr = WebhookVerifier.shared_secret("Bearer abc")
+    assert verify(overseerr, {"authorization": "Bearer abc"}, b"{}").scheme == "shared_secret"
+    assert (
+        reason_of(overseerr, {"Authorization": "Bearer abd"}, b"{}") is WebhookFailure.BAD_SIGNATURE
+    )
+    plex = WebhookVerifier.url_token("t0ken")
+    assert verify(plex, {}, b"", query={"token": "t0ken"}).scheme == "url_token"
+    assert reason_of(plex, {}, b"", query={"token": "nope"}) is WebhookFailure.BAD_SIGNATURE
+    assert reason_of(plex, {}, b"") is WebhookFailure.MISSING_HEADER
+
+
+def test_asgi_style_header_pairs() -> None:
+    verifier = WebhookVerifier.github("s")
+    pairs = [(k.lower().encode(), v.encode()) for k, v in verifier.sign(b"{}", id="x").items()]
+    assert anyio.run(lambda: verifier.verify(pairs, b"{}")).id == "x"
+
+
+# -- properties ---------------------------------------------------------------------------------
+
+SCHEMES = {
+    "github": lambda secrets: WebhookVerifier.github(secrets, now=fixed_now),
+    "standard": lambda secrets: WebhookVerifier.standard(
+        ["whsec_" + base64.b64encode(s.encode()).decode() for s in secrets], now=fixed_now
+    ),
+    "hmac": lambda secrets: WebhookVerifier.hmac(
+        secrets, header="X-Sig", timestamp_header="X-Ts", now=fixed_now
+    ),
+    "stripe": lambda secrets: WebhookVerifier.hmac(
+        secrets, header="Stripe-Signature", style="stripe", now=fixed_now
+    ),
+}
+secret_lists = st.lists(
+    st.text("abcdefghijklmnop0123456789", min_size=8, max_size=20),
+    min_size=1,
+    max_size=3,
+    unique=True,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(sorted(SCHEMES)), secret_lists, st.binary(max_size=300), st.data())
+def test_sign_verify_round_trip_and_any_flipped_byte_fails(
+    scheme: str, secrets: list[str], body: bytes, data: st.DataObject
+) -> None:
+    signer = SCHEMES[scheme](secrets)
+    headers = signer.sign(body, id="msg_abc", timestamp=NOW)
+    # rotation: the order of the secrets does not matter
+    shuffled = data.draw(st.permutations(secrets))
+    verify(SCHEMES[scheme](shuffled), headers, body)
+    # flip one byte of the body
+    if body:
+        i = data.draw(st.integers(0, len(body) - 1))
+        flipped = body[:i] + bytes([body[i] ^ data.draw(st.integers(1, 255))]) + body[i + 1 :]
+        with pytest.raises(mn.WebhookVerificationError):
+            verify(signer, headers, flipped)
+    # flip one character of any signed header value (GitHub does not sign the delivery id)
+    name = data.draw(st.sampled_from(sorted(set(headers) - {"X-GitHub-Delivery"})))
+    value = headers[name]
+    j = data.draw(st.integers(0, len(value) - 1))
+    replacement = data.draw(st.sampled_from("0123456789abcdefXYZ+/=,"))
+    if replacement != value[j]:
+        tampered = {**headers, name: value[:j] + replacement + value[j + 1 :]}
+        with pytest.raises(mn.WebhookVerificationError):
+            verify(signer, tampered, body)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from([*sorted(SCHEMES), "shared", "url"]),
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "X-Hub-Signature-256",
+                "webhook-id",
+                "webhook-timestamp",
+                "webhook-signature",
+                "X-Sig",
+                "X-Ts",
+                "Stripe-Signature",
+                "Authorization",
+                "x-other",
+            ]
+        ),
+        st.text(max_size=80),
+    ),
+    st.binary(max_size=200),
+)
+def test_junk_only_ever_raises_verification_errors(
+    scheme: str, headers: dict[str, str], body: bytes
+) -> None:
+    verifier = {
+        "shared": lambda: WebhookVerifier.shared_secret("Bearer x"),
+        "url": lambda: WebhookVerifier.url_token("tok"),
+    }.get(scheme, lambda: SCHEMES[scheme](["secret-one"]))()
+    with pytest.raises(mn.WebhookVerificationError):
+        verify(verifier, headers, body, query={"token": "junk"})
+
+
+# -- parsers ----------------------------------------------------------------------------------
+
+PLEX_PAYLOAD = {
+    "event": "media.play",
+    "user": True,
+    "owner": True,
+    "Account": {"id": 1, "thumb": "https://plex.tv/users/1/avatar", "title": "admin"},
+    "Server": {"title": "Living Room", "uuid": "abc123"},
+    "Player": {"local": True, "publicAddress": "203.0.113.7", "title": "TV", "uuid": "p1"},
+    "Metadata": {
+        "librarySectionType": "show",
+        "ratingKey": "1936",
+        "key": "/library/metadata/1936",
+        "grandparentTitle": "The Expanse",
+        "type": "episode",
+        "title": "Dulcinea",
+        "librarySectionID": 2,
+        "addedAt": 1700000000,
+    },
+}
+
+
+def plex_multipart(payload: dict[str, object], thumb: bytes | None) -> tuple[bytes, str]:
+    boundary = "------------------------0f2a6b3c9d1e"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="payload"\r\n'
+        f"Content-Type: application/json\r\n\r\n{json.dumps(payload)}\r\n".encode()
+    ]
+    if thumb is not None:
+        parts.append(
+            f"--{boundary}\r\nContent-Disposition: form-data; "
+            'name="thumb"; filename="image.jpg"\r\n'
+            "Content-Type: image/jpeg\r\n\r\n".encode()
+            + thumb
+            + b"\r\n"
+        )
+    body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+def test_parse_plex_with_and_without_thumb() -> None:
+    jpeg = b"\xff\xd8\xff\xe0" + os.urandom(2000) + b"\xff\xd9"
+    body, content_type = plex_multipart(PLEX_PAYLOAD, jpeg)
+    hook = parse_plex(body, content_type)
+    assert hook.event is PlexEvent.MEDIA_PLAY
+    assert (hook.account_title, hook.server_uuid, hook.player_local) == ("admin", "abc123", True)
+    assert (hook.rating_key, hook.media_type, hook.grandparent_title) == (
+        "1936",
+        "episode",
+        "The Expanse",
+    )
+    assert hook.section_id == 2
+    assert hook.thumb == jpeg
+    assert "bytes>" in repr(hook)
+    body, content_type = plex_multipart({**PLEX_PAYLOAD, "event": "library.new"}, None)
+    hook = parse_plex(body, content_type)
+    assert hook.event is PlexEvent.LIBRARY_NEW
+    assert hook.thumb is None
+
+
+def test_parse_plex_keeps_unknown_events() -> None:
+    body, content_type = plex_multipart({"event": "media.future"}, None)
+    assert parse_plex(body, content_type).event == "media.future"
+
+
+OVERSEERR_BODY: dict[str, object] = {
+    "notification_type": "MEDIA_PENDING",
+    "event": "New Movie Request",
+    "subject": "Dune (2021)",
+    "message": "A spice saga.",
+    "image": "https://image.tmdb.org/t/p/w600_and_h900_bestv2/x.jpg",
+    "media": {
+        "media_type": "movie",
+        "tmdbId": "438631",
+        "tvdbId": "",
+        "status": "PENDING",
+        "status4k": "UNKNOWN",
+    },
+    "request": {
+        "request_id": "12",
+        "requestedBy_email": "u@example.org",
+        "requestedBy_username": "u",
+    },
+    "issue": None,
+    "comment": None,
+    "extra": [],
+}
+
+
+def test_parse_overseerr_default_template() -> None:
+    hook = parse_overseerr(json.dumps(OVERSEERR_BODY).encode())
+    assert hook.notification_type is OverseerrNotification.MEDIA_PENDING
+    assert (hook.tmdb_id, hook.tvdb_id, hook.request_id) == (438631, None, 12)
+    assert hook.media_status == "PENDING"
+    assert hook.requested_by_username == "u"
+    edited = {"notification_type": "TEST_NOTIFICATION", "subject": "Test", "mine": 1}
+    assert parse_overseerr(json.dumps(edited).encode()).media_type is None
+    assert parse_overseerr(b'{"notification_type":"NEW_KIND"}').notification_type == "NEW_KIND"
+
+
+KUMA_BODY = {
+    "heartbeat": {
+        "monitorID": 1,
+        "status": 0,
+        "time": "2026-11-21 06:00:00.123",
+        "msg": "timeout",
+        "ping": None,
+        "important": True,
+    },
+    "monitor": {
+        "id": 1,
+        "name": "Plex",
+        "type": "http",
+        "url": "http://127.0.0.1:32400",
+        "hostname": None,
+        "port": None,
+    },
+    "msg": "[Plex] [🔴 Down] timeout",
+}
+
+
+def test_parse_uptime_kuma_json_and_form() -> None:
+    hook = parse_uptime_kuma(json.dumps(KUMA_BODY).encode(), "application/json")
+    assert hook.heartbeat is not None and hook.monitor is not None
+    assert hook.heartbeat.status is MonitorStatus.DOWN
+    assert hook.heartbeat.time is not None and hook.heartbeat.time.utcoffset() is not None
+    assert hook.heartbeat.time.isoformat() == "2026-11-21T06:00:00.123000+00:00"
+    assert hook.monitor.name == "Plex"
+    boundary = "XyZ"
+    form = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="data"\r\n\r\n'
+        f"{json.dumps(KUMA_BODY)}\r\n--{boundary}--\r\n"
+    ).encode()
+    assert (
+        parse_uptime_kuma(form, f"multipart/form-data; boundary={boundary}").msg == KUMA_BODY["msg"]
+    )
+    test_note = parse_uptime_kuma(
+        b'{"heartbeat":null,"monitor":null,"msg":"Test"}', "application/json"
+    )
+    assert test_note.heartbeat is None
+
+
+def test_parse_github() -> None:
+    hook = parse_github(
+        {"X-GitHub-Event": "release", "X-GitHub-Delivery": "d-1"}, b'{"action":"published"}'
+    )
+    assert (hook.event, hook.delivery_id, hook.action) == ("release", "d-1", "published")
+    with pytest.raises(mn.DecodeError):
+        parse_github({}, b"{}")
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.binary(max_size=300),
+    st.sampled_from(
+        [
+            "application/json",
+            "multipart/form-data; boundary=XyZ",
+            "multipart/form-data",
+            "application/x-www-form-urlencoded",
+            "text/plain",
+            "",
+        ]
+    ),
+)
+def test_parsers_raise_only_decode_errors_on_junk(body: bytes, content_type: str) -> None:
+    for parse in (
+        lambda: parse_plex(body, content_type),
+        lambda: parse_overseerr(body),
+        lambda: parse_uptime_kuma(body, content_type),
+        lambda: parse_github({"X-GitHub-Event": "push", "Content-Type": content_type}, body),
+    ):
+        with contextlib.suppress(mn.DecodeError):
+            parse()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=10),
+        lambda children: (
+            st.lists(children, max_size=3)
+            | st.dictionaries(st.text(max_size=8), children, max_size=4)
+        ),
+        max_leaves=15,
+    )
+)
+def test_parsers_survive_odd_json_shapes(value: object) -> None:
+    for key in ("event", "notification_type", "heartbeat", "monitor", "Metadata", "media"):
+        body = json.dumps({key: value, "event": "x", "notification_type": "X"}).encode()
+        for parse in (
+            lambda b: parse_plex(b, "application/json"),
+            parse_overseerr,
+            lambda b: parse_uptime_kuma(b, "application/json"),
+        ):
+            with contextlib.suppress(mn.DecodeError):
+                parse(body)
