@@ -9,6 +9,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _version
 
+from .enums import MonitorStatus
 from .errors import (
     AuthenticationError,
     BulkheadFullError,
@@ -51,6 +52,7 @@ from .resilience import (
     RetryPolicy,
 )
 from .secrets import Secret, TokenVault
+from .uptime_kuma import UptimeKumaAdapter
 from .webhooks import VerifiedWebhook, WebhookVerifier
 
 try:
@@ -78,6 +80,7 @@ __all__ = [
     "HealthReport",
     "MediaNestError",
     "MemoryCache",
+    "MonitorStatus",
     "NotFoundError",
     "RateLimitExceeded",
     "RateLimited",
@@ -95,6 +98,7 @@ __all__ = [
     "TokenVault",
     "TokenVaultError",
     "TransportError",
+    "UptimeKumaAdapter",
     "VerifiedWebhook",
     "WebhookFailure",
     "WebhookVerificationError",

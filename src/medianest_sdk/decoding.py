@@ -11,12 +11,22 @@ import enum
 from datetime import UTC, datetime
 from typing import Any, Self, TypeVar
 
+import attrs
 import cattrs
 from cattrs.errors import ClassValidationError, IterableValidationError
+from cattrs.gen import make_dict_structure_fn, override
 
 from .errors import DecodeError
 
-__all__ = ["OpenIntEnum", "OpenStrEnum", "converter", "decode", "parse_datetime"]
+__all__ = [
+    "OpenIntEnum",
+    "OpenStrEnum",
+    "camel_case",
+    "converter",
+    "decode",
+    "json_key",
+    "parse_datetime",
+]
 
 T = TypeVar("T")
 
@@ -78,10 +88,43 @@ def _structure_datetime(value: Any, _: type) -> datetime:
     return parse_datetime(value)
 
 
+_CAMEL = "__medianest_camel__"
+C = TypeVar("C", bound=type)
+
+
+def json_key(name: str) -> dict[str, str]:
+    """Field metadata naming the JSON key: ``attrs.field(metadata=json_key("Media"))``."""
+    return {"json": name}
+
+
+def _to_camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def camel_case(cls: C) -> C:
+    """Mark an attrs class whose JSON keys are the camelCase of its snake_case field names
+    (``rating_key`` <- ``"ratingKey"``); a field's ``json_key`` metadata overrides its key."""
+    setattr(cls, _CAMEL, True)
+    return cls
+
+
+def _camel_factory(cls: type) -> Any:
+    overrides: dict[str, Any] = {}
+    for field in attrs.fields(cls):
+        key = field.metadata.get("json") or _to_camel(field.name)
+        if key != field.name:
+            overrides[field.name] = override(rename=key)
+    return make_dict_structure_fn(cls, converter, **overrides)
+
+
 def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(forbid_extra_keys=False)
     conv.register_structure_hook(datetime, _structure_datetime)
     conv.register_unstructure_hook(datetime, lambda d: d.isoformat())
+    conv.register_structure_hook_factory(
+        lambda t: isinstance(t, type) and t.__dict__.get(_CAMEL, False), _camel_factory
+    )
     return conv
 
 

@@ -31,7 +31,8 @@ import hashlib
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol, TypeVar
 
@@ -74,12 +75,17 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRAC
 _REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-correlation-id", "x-plex-request-id")
 
 
+_IN_FLIGHT: ContextVar[tuple[Secret, ...]] = ContextVar("medianest_in_flight", default=())
+"""The secrets of the request this task is sending, for the httpx log filter."""
+
+
 class _RedactingFilter(logging.Filter):
-    """Redacts secret query values in httpx's own log lines ("HTTP Request: GET url ...")."""
+    """Redacts secrets in httpx's own log lines ("HTTP Request: GET url ..."): secret query
+    values, and the secrets of the request in flight (httpx logs inside our task's context)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        redacted = redact_text(message)
+        redacted = redact_text(message, _IN_FLIGHT.get())
         if redacted != message:
             record.msg, record.args = redacted, ()
         return True
@@ -219,6 +225,8 @@ class ServiceClient:
         params: Query parameters sent with every request (for APIs that want the key there;
             prefer a header where the service accepts one: URLs end up in logs).
         auth: httpx auth, e.g. ``("user", "password")`` for HTTP Basic.
+        secrets: Further secrets to redact from logs, events, errors, and to fingerprint in
+            cache keys (credentials the adapter sends some other way).
         timeout: Seconds (one number for every phase) or an :class:`httpx.Timeout`; default
             :data:`DEFAULT_TIMEOUT`. Each call may override it.
         max_connections: Connection-pool bound (connections per service), default 10.
@@ -254,6 +262,7 @@ class ServiceClient:
         headers: Mapping[str, str | Secret] | None = None,
         params: Mapping[str, str | Secret] | None = None,
         auth: httpx.Auth | tuple[str, str] | None = None,
+        secrets: Sequence[Secret] = (),
         timeout: float | httpx.Timeout | None = None,
         max_connections: int = 10,
         pipeline: Pipeline | None = None,
@@ -272,7 +281,7 @@ class ServiceClient:
         self.base_url = base_url.rstrip("/")
         self.pipeline = pipeline
         self.hooks = hooks if hooks is not None else EventHooks()
-        self._secrets: list[Secret] = []
+        self._secrets: list[Secret] = list(secrets)
         self._headers = self._reveal(headers or {})
         self._params = self._reveal(params or {})
         self._timeout: httpx.Timeout | None = None if timeout is None else _as_timeout(timeout)
@@ -372,6 +381,7 @@ class ServiceClient:
         headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None = None,
         retry_safe: bool | None = None,
+        secrets: Sequence[Secret] = (),
     ) -> httpx.Response:
         """Send one request through the pipeline; return the successful (< 400) response.
 
@@ -382,6 +392,8 @@ class ServiceClient:
             timeout: Seconds or :class:`httpx.Timeout` for this call only.
             retry_safe: Whether the pipeline may retry after a transient failure that might
                 have reached the service. Default: ``True`` for idempotent methods.
+            secrets: Secrets of this call only (a token in the URL path, say), redacted from
+                its events, logs and errors like the client's own.
 
         Raises:
             TransportError, HTTPStatusError: and their subclasses, as in the module table.
@@ -404,16 +416,16 @@ class ServiceClient:
                 headers=headers,
                 timeout=timeout,
                 attempt=attempt,
+                secrets=secrets,
             )
 
         if self.pipeline is None:
             return await once()
+        name = self._log_url(f"{method} {path}", secrets)
         try:
-            return await self.pipeline.execute(
-                once, retry_safe=safe, name=f"{self.service} {method} {path}"
-            )
+            return await self.pipeline.execute(once, retry_safe=safe, name=f"{self.service} {name}")
         except TimeoutError:
-            raise self._pipeline_timeout(method, path) from None
+            raise self._pipeline_timeout(method, path, secrets) from None
 
     async def get_json(
         self,
@@ -527,8 +539,10 @@ class ServiceClient:
         except TimeoutError:
             raise self._pipeline_timeout("GET", path) from None
 
-    def _pipeline_timeout(self, method: str, path: str) -> RequestTimeout:
-        shown = self._log_url(self.url(path))
+    def _pipeline_timeout(
+        self, method: str, path: str, secrets: Sequence[Secret] = ()
+    ) -> RequestTimeout:
+        shown = self._log_url(self.url(path), secrets)
         return RequestTimeout(
             f"{method} {shown}: the pipeline's timeout elapsed",
             service=self.service,
@@ -615,6 +629,7 @@ class ServiceClient:
         headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None = None,
         attempt: int,
+        secrets: Sequence[Secret] = (),
     ) -> httpx.Response:
         """One attempt: send, read the body, emit ``RequestCompleted``, map failures."""
         if self._closed:
@@ -628,6 +643,7 @@ class ServiceClient:
         if self._auth is not None and not self._owns_client:
             extra["auth"] = self._auth
         start = time.perf_counter()
+        in_flight = _IN_FLIGHT.set((*self._secrets, *secrets))
         try:
             response = await self._client.request(
                 method,
@@ -640,27 +656,29 @@ class ServiceClient:
                 **extra,
             )
         except httpx.TimeoutException as exc:
-            raise await self._transport_failed(exc, method, url, start, attempt) from None
+            raise await self._transport_failed(exc, method, url, start, attempt, secrets) from None
         except httpx.TransportError as exc:
-            raise await self._transport_failed(exc, method, url, start, attempt) from None
+            raise await self._transport_failed(exc, method, url, start, attempt, secrets) from None
+        finally:
+            _IN_FLIGHT.reset(in_flight)
         duration = time.perf_counter() - start
         status = response.status_code
         await self.hooks.emit(
             RequestCompleted(
                 service=self.service,
                 method=method,
-                url=self._log_url(response.request.url),
+                url=self._log_url(response.request.url, secrets),
                 status=status,
                 duration_s=duration,
                 attempt=attempt,
             )
         )
         if status >= 400:
-            raise self._status_error(response)
+            raise self._status_error(response, secrets)
         return response
 
-    def _log_url(self, url: httpx.URL | str) -> str:
-        return redact_text(redact_url(str(url)), self._secrets)
+    def _log_url(self, url: httpx.URL | str, extra: Sequence[Secret] = ()) -> str:
+        return redact_text(redact_url(str(url)), [*self._secrets, *extra])
 
     async def _transport_failed(
         self,
@@ -669,12 +687,13 @@ class ServiceClient:
         url: str,
         start: float,
         attempt: int,
+        secrets: Sequence[Secret],
     ) -> TransportError:
         try:
             request_url = str(exc.request.url)
         except RuntimeError:
             request_url = url
-        shown = self._log_url(request_url)
+        shown = self._log_url(request_url, secrets)
         await self.hooks.emit(
             RequestCompleted(
                 service=self.service,
@@ -686,7 +705,7 @@ class ServiceClient:
                 error=type(exc).__name__,
             )
         )
-        detail = self.redact(str(exc)) or type(exc).__name__
+        detail = redact_text(str(exc), [*self._secrets, *secrets]) or type(exc).__name__
         if isinstance(exc, httpx.TimeoutException):
             phase = {
                 httpx.ConnectTimeout: "connect",
@@ -716,11 +735,13 @@ class ServiceClient:
             url=shown,
         )
 
-    def _status_error(self, response: httpx.Response) -> HTTPStatusError:
+    def _status_error(
+        self, response: httpx.Response, secrets: Sequence[Secret] = ()
+    ) -> HTTPStatusError:
         status = response.status_code
         method = response.request.method
-        shown = self._log_url(response.request.url)
-        excerpt = self.redact(response.text[:2000])[:500]
+        shown = self._log_url(response.request.url, secrets)
+        excerpt = redact_text(response.text[:2000], [*self._secrets, *secrets])[:500]
         server_message = _server_message(response)
         request_id = next(
             (response.headers[h] for h in _REQUEST_ID_HEADERS if h in response.headers), None
@@ -728,7 +749,7 @@ class ServiceClient:
         meaning = _AUTH_MEANING.get(status) or response.reason_phrase or "error"
         message = f"{method} {shown} -> {status}: {meaning}"
         if server_message:
-            message += f": {self.redact(server_message)[:300]}"
+            message += f": {redact_text(server_message, [*self._secrets, *secrets])[:300]}"
         cls: type[HTTPStatusError]
         if status in (401, 403):
             cls = AuthenticationError
