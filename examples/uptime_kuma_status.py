@@ -49,8 +49,10 @@ if __name__ == "__main__":
         sys.exit("set UPTIME_KUMA_URL (and UPTIME_KUMA_SLUG, UPTIME_KUMA_API_KEY)")
     try:
         anyio.run(
-            main, url, os.environ.get("UPTIME_KUMA_SLUG", "default"),
+            main,
+            url,
+            os.environ.get("UPTIME_KUMA_SLUG", "default"),
             os.environ.get("UPTIME_KUMA_API_KEY"),
-        )  # fmt: skip
+        )
     except mn.MediaNestError as exc:
         sys.exit(f"error: {exc}")

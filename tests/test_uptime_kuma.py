@@ -45,9 +45,14 @@ async def test_status_page_1_23_single_incident(respx_mock: respx.MockRouter) ->
     data = recorded_json("uptime-kuma", "status_page")
     del data["incidents"]
     data["incident"] = {
-        "id": 4, "title": "Disk full", "content": "Cleaning up", "style": "danger",
-        "createdDate": "2024-05-01 10:00:00", "lastUpdatedDate": None, "pin": True,
-    }  # fmt: skip
+        "id": 4,
+        "title": "Disk full",
+        "content": "Cleaning up",
+        "style": "danger",
+        "createdDate": "2024-05-01 10:00:00",
+        "lastUpdatedDate": None,
+        "pin": True,
+    }
     respx_mock.get(f"{BASE}/api/status-page/old").respond(json=data)
     async with kuma() as k:
         page = await k.status_page("old")
@@ -83,8 +88,10 @@ async def test_heartbeat_fixtures(respx_mock: respx.MockRouter, name: str) -> No
     if name == "status_page_heartbeat_bypass":
         push = monitors[2]
         assert [hb.status for hb in push.heartbeats] == [
-            mn.MonitorStatus.UP, mn.MonitorStatus.PENDING, mn.MonitorStatus.UP,
-        ]  # fmt: skip
+            mn.MonitorStatus.UP,
+            mn.MonitorStatus.PENDING,
+            mn.MonitorStatus.UP,
+        ]
         assert push.heartbeats[1].ping_ms is None
         assert push.uptime[24] == pytest.approx(2 / 3)
 
@@ -155,8 +162,12 @@ async def test_metrics_fixture(respx_mock: respx.MockRouter) -> None:
     assert set(by_id) == {1, 2, 3}
     http = by_id[1]
     assert (http.name, http.type, http.url, http.hostname, http.port) == (
-        "local-http", "http", "http://127.0.0.1:8099/", None, None,
-    )  # fmt: skip
+        "local-http",
+        "http",
+        "http://127.0.0.1:8099/",
+        None,
+        None,
+    )
     assert http.status is mn.MonitorStatus.UP
     assert http.response_time_ms == 5
     assert http.uptime == {"1d": 1.0, "30d": 1.0, "365d": 1.0}
@@ -229,7 +240,11 @@ label_value = st.text(
                 "id": st.one_of(st.none(), st.integers(1, 999)),
                 "name": label_value.filter(bool),
                 "extra": st.dictionaries(
-                    st.from_regex(r"[a-z_]{1,10}", fullmatch=True), label_value, max_size=3
+                    st.from_regex(r"[a-z][a-z_]{0,9}", fullmatch=True).filter(
+                        lambda k: not k.startswith("monitor_") and k != "window"
+                    ),
+                    label_value,
+                    max_size=3,
                 ),
                 "status": st.one_of(st.integers(0, 9), st.just(math.nan)),
                 "ping": st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.just(-1.0)),
@@ -240,14 +255,15 @@ label_value = st.text(
 )
 def test_metrics_parser_any_labels_and_odd_values(monitors: list[dict[str, object]]) -> None:
     lines = ["# TYPE monitor_status gauge", "# TYPE monitor_response_time gauge"]
-    for m in monitors:
-        labels = {**m["extra"], "monitor_name": m["name"]}  # type: ignore[dict-item]
+    for n, m in enumerate(monitors):
+        labels = {**m["extra"], "monitor_name": f"{m['name']}-{n}"}  # type: ignore[dict-item]
         if m["id"] is not None:
-            labels["monitor_id"] = str(m["id"])
+            labels["monitor_id"] = str(n + 1)
         text = ",".join(f'{k}="{v}"' for k, v in labels.items())
         lines.append(f"monitor_status{{{text}}} {m['status']}")
         lines.append(f"monitor_response_time{{{text}}} {m['ping']}")
     parsed = parse_metrics("\n".join(lines) + "\n")
+    assert len(parsed) == len(monitors)
     for record in parsed:
         assert record.response_time_ms is None or (
             math.isfinite(record.response_time_ms) and record.response_time_ms >= 0

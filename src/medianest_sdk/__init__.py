@@ -41,6 +41,7 @@ from .events import (
     RetryScheduled,
 )
 from .http import HealthReport, ServiceClient
+from .overseerr import OverseerrAdapter
 from .resilience import (
     BreakerState,
     Bulkhead,
@@ -82,6 +83,7 @@ __all__ = [
     "MemoryCache",
     "MonitorStatus",
     "NotFoundError",
+    "OverseerrAdapter",
     "RateLimitExceeded",
     "RateLimited",
     "RateLimitedError",

@@ -1,0 +1,58 @@
+"""Validate the requests an adapter sends against an OpenAPI spec, with openapi-core."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+import httpx
+from openapi_core import OpenAPI
+from openapi_core.datatypes import RequestParameters
+from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+
+class HttpxRequest:
+    """An :class:`httpx.Request` seen through openapi-core's ``Request`` protocol."""
+
+    def __init__(self, request: httpx.Request) -> None:
+        self._request = request
+        self._url = urlsplit(str(request.url))
+        self.parameters = RequestParameters(
+            query=ImmutableMultiDict(parse_qsl(self._url.query, keep_blank_values=True)),
+            header=Headers(dict(request.headers)),
+            cookie=ImmutableMultiDict(),
+        )
+
+    @property
+    def host_url(self) -> str:
+        return f"{self._url.scheme}://{self._url.netloc}"
+
+    @property
+    def path(self) -> str:
+        return self._url.path
+
+    @property
+    def method(self) -> str:
+        return self._request.method.lower()
+
+    @property
+    def body(self) -> bytes | None:
+        content = self._request.content
+        return content or None
+
+    @property
+    def content_type(self) -> str:
+        value: str = self._request.headers.get("content-type", "")
+        return value.lower()
+
+
+@functools.cache
+def load_spec(path: Path) -> OpenAPI:
+    """Load a spec once per test session (they are large)."""
+    return OpenAPI.from_file_path(str(path))
+
+
+def validate(spec: OpenAPI, request: httpx.Request) -> None:
+    """Raise openapi-core's error when ``request`` does not fit ``spec``."""
+    spec.validate_request(HttpxRequest(request))
