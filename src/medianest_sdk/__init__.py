@@ -25,6 +25,7 @@ from .errors import (
     RateLimitExceeded,
     RequestTimeout,
     ServerError,
+    SignInError,
     TokenVaultError,
     TransportError,
     WebhookFailure,
@@ -42,6 +43,7 @@ from .events import (
 )
 from .http import HealthReport, ServiceClient
 from .overseerr import OverseerrAdapter
+from .plex import PlexAdapter, PlexPinAuth
 from .resilience import (
     BreakerState,
     Bulkhead,
@@ -84,6 +86,8 @@ __all__ = [
     "MonitorStatus",
     "NotFoundError",
     "OverseerrAdapter",
+    "PlexAdapter",
+    "PlexPinAuth",
     "RateLimitExceeded",
     "RateLimited",
     "RateLimitedError",
@@ -97,6 +101,7 @@ __all__ = [
     "Secret",
     "ServerError",
     "ServiceClient",
+    "SignInError",
     "TokenVault",
     "TokenVaultError",
     "TransportError",

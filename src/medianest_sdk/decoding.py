@@ -8,6 +8,9 @@ all the time), while a missing required field or a value of the wrong type raise
 from __future__ import annotations
 
 import enum
+import re
+import types
+import typing
 from datetime import UTC, datetime
 from typing import Any, Self, TypeVar
 
@@ -132,8 +135,52 @@ converter = _make_converter()
 """The one converter every adapter uses. Register hooks for your own models on it."""
 
 
-def _first_error_path(exc: BaseException) -> str | None:
-    messages = cattrs.transform_error(exc, path="$")
+_SEGMENT = re.compile(r"\.([^.\[]+)|(\[[^\]]*\])")
+
+
+def _unwrap(tp: Any) -> Any:
+    """``X | None`` -> ``X``."""
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return args[0] if len(args) == 1 else tp
+    return tp
+
+
+def _json_path(cls: Any, path: str) -> str:
+    """Rewrite an attribute path (``$.media[0].parts[0].id``) with the JSON keys the models
+    read (``$.Media[0].Part[0].id``)."""
+    out = "$"
+    current: Any = cls
+    for name, index in _SEGMENT.findall(path[1:]):
+        current = _unwrap(current)
+        if index:
+            out += index
+            args = typing.get_args(current)
+            current = args[-1] if args else None
+            continue
+        key = name
+        if isinstance(current, type) and attrs.has(current):
+            hints = typing.get_type_hints(current)
+            field = next((f for f in attrs.fields(current) if f.name == name), None)
+            if field is not None and current.__dict__.get(_CAMEL, False):
+                key = field.metadata.get("json") or _to_camel(name)
+            current = hints.get(name)
+        else:
+            current = None
+        out += f".{key}"
+    return out
+
+
+def _messages(exc: BaseException, cls: Any) -> list[str]:
+    """cattrs' messages with their paths in JSON keys."""
+    result = []
+    for message in cattrs.transform_error(exc, path="$"):
+        text, sep, path = message.rpartition(" @ ")
+        result.append(f"{text}{sep}{_json_path(cls, path)}" if sep else message)
+    return result
+
+
+def _first_error_path(messages: list[str]) -> str | None:
     if not messages:
         return None
     # "required field missing @ $.MediaContainer.size" -> "$.MediaContainer.size"
@@ -157,8 +204,8 @@ def decode(data: Any, cls: type[T], *, service: str, endpoint: str) -> T:
     try:
         return converter.structure(data, cls)
     except (ClassValidationError, IterableValidationError) as exc:
-        field = _first_error_path(exc)
-        detail = cattrs.transform_error(exc, path="$")
+        detail = _messages(exc, cls)
+        field = _first_error_path(detail)
         raise DecodeError(
             f"{endpoint}: response does not fit {_type_name(cls)}: {'; '.join(detail[:3])}",
             service=service,

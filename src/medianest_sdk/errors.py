@@ -19,6 +19,7 @@ or ``None`` when no service is involved::
     ├── DecodeError                    a response did not fit the typed model
     ├── WebhookVerificationError       an incoming webhook failed verification (``reason``)
     ├── TokenVaultError                a vault token was tampered with, wrongly keyed or expired
+    ├── SignInError                    a plex.tv PIN sign-in expired or ran past its deadline
     └── DownloadError                  a yt-dlp download failed
         └── DownloadCancelled          the download was cancelled by the caller
 
@@ -50,6 +51,7 @@ __all__ = [
     "RateLimitedError",
     "RequestTimeout",
     "ServerError",
+    "SignInError",
     "TokenVaultError",
     "TransportError",
     "WebhookFailure",
@@ -286,6 +288,19 @@ class TokenVaultError(MediaNestError):
 
     def __init__(self, message: str, *, reason: str) -> None:
         super().__init__(message, service="vault")
+        self.reason = reason
+
+
+class SignInError(MediaNestError):
+    """A plex.tv PIN sign-in did not complete.
+
+    Attributes:
+        reason: ``"expired"`` (the PIN expired before the user confirmed it; create a new one)
+            or ``"deadline"`` (the caller's ``timeout`` passed first).
+    """
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message, service="plex.tv")
         self.reason = reason
 
 

@@ -1,0 +1,271 @@
+"""``PlexPinAuth``: sign in to plex.tv with a PIN, the way Plex's own apps do.
+
+1. :meth:`PlexPinAuth.create_pin` asks plex.tv for a PIN (``POST /api/v2/pins``).
+2. The user opens :meth:`PlexPinAuth.auth_url` and confirms it.
+3. :meth:`PlexPinAuth.wait_for_token` polls ``GET /api/v2/pins/{pinId}`` until the PIN holds
+   the user's token, the PIN expires, or the deadline passes.
+
+:meth:`PlexPinAuth.user` validates a token (``GET /api/v2/user``) and
+:meth:`PlexPinAuth.resources` lists the account's servers with their connection URLs
+(``GET /api/v2/resources``). plex.tv limits PIN creation and sign-in, so calls go through a
+client-side :class:`~medianest_sdk.RateLimiter` (30 per minute unless you pass your own).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+from urllib.parse import urlencode
+
+import anyio
+import httpx
+
+from ..decoding import parse_datetime
+from ..errors import DecodeError, SignInError
+from ..events import EventHooks
+from ..http import Pipeline, ServiceClient
+from ..resilience.limiter import RateLimiter
+from ..resilience.pipeline import ResiliencePipeline
+from ..secrets import Secret
+from .adapter import plex_headers
+from .models import PlexConnection, PlexPin, PlexResource, PlexUser
+
+__all__ = ["PlexPinAuth"]
+
+SERVICE = "plex.tv"
+DEFAULT_LIMIT = "30/minute"
+
+
+class PlexPinAuth:
+    """plex.tv PIN sign-in, token validation and server discovery.
+
+    Args:
+        client_identifier: This app's ``X-Plex-Client-Identifier`` (persist it: plex.tv ties
+            the PIN, and the device list, to it).
+        product: ``X-Plex-Product`` shown to the user ("medianest-sdk" by default).
+        base_url: plex.tv's root (tests point it at a loopback server).
+        app_url: Where users confirm PINs (``https://app.plex.tv``).
+        pipeline: A :class:`~medianest_sdk.ResiliencePipeline`; by default one with a
+            ``RateLimiter("30/minute")`` that waits for a slot (plex.tv limits sign-in calls).
+        http_client: An :class:`httpx.AsyncClient` you own.
+        timeout: Seconds or :class:`httpx.Timeout` per request.
+        hooks: Receives the request events.
+    """
+
+    def __init__(
+        self,
+        client_identifier: str,
+        *,
+        product: str = "medianest-sdk",
+        base_url: str = "https://plex.tv",
+        app_url: str = "https://app.plex.tv",
+        pipeline: Pipeline | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        hooks: EventHooks | None = None,
+    ) -> None:
+        if not client_identifier:
+            raise ValueError("client_identifier must not be empty")
+        self.client_identifier = client_identifier
+        self.product = product
+        self.app_url = app_url.rstrip("/")
+        if pipeline is None:
+            pipeline = ResiliencePipeline(limiter=RateLimiter(DEFAULT_LIMIT), timeout=60.0)
+        self.http = ServiceClient(
+            SERVICE,
+            base_url.rstrip("/") + "/api/v2",
+            headers=plex_headers(client_identifier, product),
+            pipeline=pipeline,
+            http_client=http_client,
+            timeout=timeout,
+            hooks=hooks,
+        )
+
+    def __repr__(self) -> str:
+        return f"PlexPinAuth({self.http.base_url!r})"
+
+    async def __aenter__(self) -> PlexPinAuth:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the owned HTTP client."""
+        await self.http.aclose()
+
+    def _pin(self, data: Any, endpoint: str) -> PlexPin:
+        if not isinstance(data, dict) or not isinstance(data.get("id"), int):
+            raise DecodeError(
+                f"{endpoint}: not a PIN", service=SERVICE, endpoint=endpoint, field="$.id"
+            )
+        token = data.get("authToken")
+        expires = data.get("expiresAt")
+        return PlexPin(
+            id=data["id"],
+            code=str(data.get("code", "")),
+            client_identifier=data.get("clientIdentifier"),
+            expires_at=parse_datetime(expires) if isinstance(expires, str) else None,
+            auth_token=Secret(token) if isinstance(token, str) and token else None,
+        )
+
+    async def create_pin(self, *, strong: bool = True) -> PlexPin:
+        """Ask plex.tv for a PIN. ``POST /api/v2/pins``.
+
+        Args:
+            strong: A long PIN for the ``auth_url`` flow (``True``), or a 4-character code the
+                user types at plex.tv/link (``False``).
+        """
+        response = await self.http.request(
+            "POST", "/pins", params={"strong": "true" if strong else "false"}
+        )
+        return self._pin(self.http.json_of(response), "POST /pins")
+
+    def auth_url(self, pin: PlexPin, forward_url: str | None = None) -> str:
+        """The app.plex.tv link where the user confirms ``pin`` (and is sent to
+        ``forward_url`` afterwards, if given)."""
+        params = {
+            "clientID": self.client_identifier,
+            "code": pin.code,
+            "context[device][product]": self.product,
+        }
+        if forward_url:
+            params["forwardUrl"] = forward_url
+        return f"{self.app_url}/auth#?{urlencode(params)}"
+
+    async def check_pin(self, pin: PlexPin | int) -> PlexPin:
+        """The PIN's current state; ``auth_token`` is set once the user confirmed it.
+        ``GET /api/v2/pins/{pinId}``.
+
+        Raises:
+            NotFoundError: plex.tv no longer knows the PIN (it expired).
+        """
+        pin_id = pin.id if isinstance(pin, PlexPin) else int(pin)
+        data = await self.http.get_json(f"/pins/{pin_id}")
+        return self._pin(data, "GET /pins/{pinId}")
+
+    async def wait_for_token(
+        self, pin: PlexPin, *, timeout: float, interval: float = 1.0
+    ) -> Secret:
+        """Poll the PIN until the user confirms it; return their token.
+
+        Cancellable (an enclosing cancel scope stops it at once).
+
+        Args:
+            timeout: Seconds to wait at most.
+            interval: Seconds between polls (at least 0.05).
+
+        Raises:
+            SignInError: ``reason="expired"`` when the PIN expired first (create a new one);
+                ``reason="deadline"`` when ``timeout`` passed first.
+            ValueError: ``timeout`` or ``interval`` not positive.
+        """
+        if not (timeout > 0 and math.isfinite(timeout)) or interval <= 0:
+            raise ValueError("timeout and interval must be positive numbers of seconds")
+        interval = max(interval, 0.05)
+        deadline = anyio.current_time() + timeout
+        from ..errors import NotFoundError
+
+        while True:
+            try:
+                current = await self.check_pin(pin)
+            except NotFoundError:
+                raise SignInError(
+                    "the PIN expired before it was confirmed; create a new one", reason="expired"
+                ) from None
+            if current.auth_token is not None:
+                return current.auth_token
+            now = anyio.current_time()
+            expires = current.expires_at or pin.expires_at
+            if expires is not None and _expired(expires):
+                raise SignInError(
+                    "the PIN expired before it was confirmed; create a new one", reason="expired"
+                )
+            if now + interval > deadline:
+                raise SignInError(
+                    f"the PIN was not confirmed within {timeout:g} s", reason="deadline"
+                )
+            await anyio.sleep(interval)
+
+    async def user(self, token: str | Secret) -> PlexUser:
+        """The account a token belongs to; validates the token. ``GET /api/v2/user``.
+
+        Raises:
+            AuthenticationError: the token is not valid (401).
+        """
+        secret = Secret.coerce(token)
+        response = await self.http.request(
+            "GET", "/user", headers={"X-Plex-Token": secret.reveal()}, secrets=[secret]
+        )
+        data = self.http.json_of(response)
+        if not isinstance(data, dict) or not isinstance(data.get("id"), int):
+            raise DecodeError(
+                "GET /user: not a user", service=SERVICE, endpoint="GET /user", field="$.id"
+            )
+        subscription = data.get("subscription")
+        return PlexUser(
+            id=data["id"],
+            uuid=data.get("uuid"),
+            username=data.get("username"),
+            email=data.get("email"),
+            title=data.get("title"),
+            subscription_active=bool(isinstance(subscription, dict) and subscription.get("active")),
+        )
+
+    async def resources(self, token: str | Secret) -> list[PlexResource]:
+        """The account's servers and players with their connection URLs.
+        ``GET /api/v2/resources?includeHttps=1&includeRelay=1``.
+
+        Raises:
+            AuthenticationError: the token is not valid (401).
+        """
+        secret = Secret.coerce(token)
+        response = await self.http.request(
+            "GET",
+            "/resources",
+            params={"includeHttps": 1, "includeRelay": 1},
+            headers={"X-Plex-Token": secret.reveal()},
+            secrets=[secret],
+        )
+        data = self.http.json_of(response)
+        if not isinstance(data, list):
+            raise DecodeError(
+                "GET /resources: not a list", service=SERVICE, endpoint="GET /resources", field="$"
+            )
+        resources = []
+        for raw in data:
+            if not isinstance(raw, dict) or "clientIdentifier" not in raw:
+                continue
+            token_text = raw.get("accessToken")
+            connections = [
+                PlexConnection(
+                    uri=str(c.get("uri", "")),
+                    address=c.get("address"),
+                    port=c.get("port") if isinstance(c.get("port"), int) else None,
+                    protocol=c.get("protocol"),
+                    local=bool(c.get("local")),
+                    relay=bool(c.get("relay")),
+                )
+                for c in raw.get("connections") or []
+                if isinstance(c, dict) and c.get("uri")
+            ]
+            resources.append(
+                PlexResource(
+                    name=str(raw.get("name", "")),
+                    client_identifier=str(raw["clientIdentifier"]),
+                    product=raw.get("product"),
+                    provides=str(raw.get("provides", "")),
+                    owned=bool(raw.get("owned")),
+                    access_token=Secret(token_text)
+                    if isinstance(token_text, str) and token_text
+                    else None,
+                    connections=connections,
+                )
+            )
+        return resources
+
+
+def _expired(when: Any) -> bool:
+    from datetime import UTC, datetime
+
+    return bool(when <= datetime.now(UTC))
