@@ -145,6 +145,18 @@ class FakePlex:
                 "X-Plex-Container-Start": str(start),
                 "X-Plex-Container-Total-Size": str(len(self.items)),
             }
+        elif path == "/library/sections/2/all":
+            show = {
+                "ratingKey": "200",
+                "key": "/library/metadata/200/children",
+                "type": "show",
+                "title": "A Show",
+                "year": 2020,
+                "childCount": 1,
+                "leafCount": 10,
+                "librarySectionID": 2,
+            }
+            body = {"MediaContainer": {"size": 1, "offset": 0, "totalSize": 1, "Metadata": [show]}}
         elif path.startswith("/library/metadata/") and path.endswith("/children"):
             body = {
                 "MediaContainer": {

@@ -52,6 +52,7 @@ class LoopbackServer:
 
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
+        self.fallback: Callable[[RequestSeen], Reply] | None = None
         self.seen: list[RequestSeen] = []
         self._lock = threading.Lock()
         server = self
@@ -75,7 +76,7 @@ class LoopbackServer:
                 with server._lock:
                     server.seen.append(seen)
                 path_only = self.path.split("?", 1)[0]
-                route = server.routes.get(f"{self.command} {path_only}")
+                route = server.routes.get(f"{self.command} {path_only}") or server.fallback
                 reply = (
                     Reply(404, b'{"message":"no route"}')
                     if route is None

@@ -427,3 +427,46 @@ async def test_breaker_opens_serves_stale_and_closes(loopback: LoopbackServer) -
     assert changes == [("closed", "open"), ("open", "half_open"), ("half_open", "closed")]
     lookups = [e.result for e in events if isinstance(e, mn.CacheLookup)]
     assert lookups.count("stale") == 2
+
+
+def serve_fake(server: LoopbackServer, fake: FakePlex) -> None:
+    """Answer every GET/POST/PUT/DELETE on ``server`` from ``fake``."""
+
+    def route(seen: Any) -> Reply:
+        status, headers, body = fake.handle(seen.method, server.url + seen.path, seen.headers)
+        return Reply(status, body, headers)
+
+    server.fallback = route
+
+
+def test_library_example(loopback: LoopbackServer) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    serve_fake(loopback, FakePlex(movies=12))
+    example = Path(__file__).parent.parent / "examples" / "plex_library.py"
+    env = {**os.environ, "PLEX_URL": loopback.url, "PLEX_TOKEN": TOKEN}
+    out = subprocess.run(
+        [sys.executable, str(example), "movie 001"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "Fake (Plex 1.41.0.8992, Linux)" in out.stdout
+    assert "[1] Movies" in out.stdout and "12 items" in out.stdout
+    assert "new: Movie 0011" in out.stdout
+    assert "Movie 0010, Movie 0011" in out.stdout
+    assert all(s.headers.get("X-Plex-Token") == TOKEN for s in loopback.seen)
+    bad = subprocess.run(
+        [sys.executable, str(example)],
+        env={**env, "PLEX_TOKEN": "wrong"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode == 1
+    assert "401" in bad.stderr and "wrong" not in bad.stderr
