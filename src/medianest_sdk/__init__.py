@@ -18,9 +18,13 @@ from .errors import (
     DecodeError,
     DownloadCancelled,
     DownloadError,
+    DownloadNetworkError,
+    DownloadStorageError,
     HTTPStatusError,
     MediaNestError,
+    MediaUnavailableError,
     NotFoundError,
+    PostProcessingError,
     RateLimitedError,
     RateLimitExceeded,
     RequestTimeout,
@@ -28,6 +32,7 @@ from .errors import (
     SignInError,
     TokenVaultError,
     TransportError,
+    UnsupportedURLError,
     WebhookFailure,
     WebhookVerificationError,
 )
@@ -57,6 +62,7 @@ from .resilience import (
 from .secrets import Secret, TokenVault
 from .uptime_kuma import UptimeKumaAdapter
 from .webhooks import VerifiedWebhook, WebhookVerifier
+from .ytdlp import YtDlpRunner
 
 try:
     __version__ = _version("medianest-sdk")
@@ -77,15 +83,19 @@ __all__ = [
     "DecodeError",
     "DownloadCancelled",
     "DownloadError",
+    "DownloadNetworkError",
+    "DownloadStorageError",
     "Event",
     "EventHooks",
     "HTTPStatusError",
     "HealthReport",
     "MediaNestError",
+    "MediaUnavailableError",
     "MemoryCache",
     "MonitorStatus",
     "NotFoundError",
     "OverseerrAdapter",
+    "PostProcessingError",
     "PlexAdapter",
     "PlexPinAuth",
     "RateLimitExceeded",
@@ -105,10 +115,12 @@ __all__ = [
     "TokenVault",
     "TokenVaultError",
     "TransportError",
+    "UnsupportedURLError",
     "UptimeKumaAdapter",
     "VerifiedWebhook",
     "WebhookFailure",
     "WebhookVerificationError",
     "WebhookVerifier",
+    "YtDlpRunner",
     "__version__",
 ]

@@ -21,6 +21,11 @@ or ``None`` when no service is involved::
     ├── TokenVaultError                a vault token was tampered with, wrongly keyed or expired
     ├── SignInError                    a plex.tv PIN sign-in expired or ran past its deadline
     └── DownloadError                  a yt-dlp download failed
+        ├── UnsupportedURLError        no extractor handles the URL (or not http/https)
+        ├── MediaUnavailableError      the media is gone, private, or answers 4xx
+        ├── DownloadNetworkError       the host is unreachable or the transfer broke
+        ├── PostProcessingError        merging or converting the file failed
+        ├── DownloadStorageError       the disk is full or not writable
         └── DownloadCancelled          the download was cancelled by the caller
 
 Two class attributes drive the resilience primitives, which know nothing of HTTP:
@@ -44,9 +49,13 @@ __all__ = [
     "DecodeError",
     "DownloadCancelled",
     "DownloadError",
+    "DownloadNetworkError",
+    "DownloadStorageError",
     "HTTPStatusError",
     "MediaNestError",
+    "MediaUnavailableError",
     "NotFoundError",
+    "PostProcessingError",
     "RateLimitExceeded",
     "RateLimitedError",
     "RequestTimeout",
@@ -54,6 +63,7 @@ __all__ = [
     "SignInError",
     "TokenVaultError",
     "TransportError",
+    "UnsupportedURLError",
     "WebhookFailure",
     "WebhookVerificationError",
 ]
@@ -314,6 +324,28 @@ class DownloadError(MediaNestError):
     def __init__(self, message: str, *, url: str, service: str | None = "yt-dlp") -> None:
         super().__init__(message, service=service)
         self.url = url
+
+
+class UnsupportedURLError(DownloadError):
+    """No yt-dlp extractor handles the URL (an HTML page without media), or it is not http(s)."""
+
+
+class MediaUnavailableError(DownloadError):
+    """The media does not exist (404), is private or removed, or the host refused it (4xx)."""
+
+
+class DownloadNetworkError(DownloadError):
+    """The host could not be reached, or the transfer broke off."""
+
+    transient = True
+
+
+class PostProcessingError(DownloadError):
+    """A post-processor (merging formats, converting, embedding) failed."""
+
+
+class DownloadStorageError(DownloadError):
+    """The output folder is full or not writable."""
 
 
 class DownloadCancelled(DownloadError):

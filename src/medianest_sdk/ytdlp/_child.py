@@ -1,0 +1,232 @@
+"""What runs inside the download process: yt-dlp's embedding API, messages to the parent.
+
+The parent runs ``python -m medianest_sdk.ytdlp._child``, writes one JSON line to its stdin
+(``{"url", "options", "mode"}``) and reads JSON lines from its stdout:
+
+- ``["progress", dict]``: a trimmed yt-dlp progress-hook dict (at most ~10 per second, and
+  every status change);
+- ``["log", level, message]``: yt-dlp's warnings and errors, redacted;
+- ``["info", dict]``: the sanitized info dict (``yt_dlp.YoutubeDL.sanitize_info``), trimmed;
+- ``["done", list_of_files]`` or ``["error", kind, message]`` last.
+
+Only JSON crosses between the processes; yt-dlp's own output never reaches the protocol stream.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import sys
+import time
+from typing import Any, TextIO
+
+from ..secrets import redact_text, redact_url
+
+_PROGRESS_KEYS = (
+    "status",
+    "downloaded_bytes",
+    "total_bytes",
+    "total_bytes_estimate",
+    "speed",
+    "eta",
+    "filename",
+    "tmpfilename",
+    "elapsed",
+)
+
+
+def _redact(message: str, url: str) -> str:
+    """Messages name the URL without its query string (it may carry tokens)."""
+    bare = url.split("?", 1)[0]
+    text = message.replace(url, bare) if url != bare else message
+    return redact_text(redact_url(text))
+
+
+def classify(exc: BaseException) -> str:
+    """``"unsupported"``, ``"unavailable"``, ``"network"``, ``"postprocessing"``,
+    ``"storage"`` or ``"other"`` for a yt-dlp failure."""
+    from yt_dlp.utils import DownloadError, ExtractorError, PostProcessingError, UnsupportedError
+
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        nested = getattr(current, "exc_info", None)
+        following = nested[1] if isinstance(nested, tuple) and len(nested) > 1 else None
+        current = following or current.__cause__ or current.__context__
+    text = " ".join(str(e) for e in chain).lower()
+    for e in chain:
+        if isinstance(e, OSError) and e.errno in (
+            errno.ENOSPC,
+            errno.EACCES,
+            errno.EROFS,
+            errno.EDQUOT,
+        ):
+            return "storage"
+    if any(isinstance(e, UnsupportedError) for e in chain) or "unsupported url" in text:
+        return "unsupported"
+    if any(isinstance(e, PostProcessingError) for e in chain) or "postprocessing" in text:
+        return "postprocessing"
+    if "no space left" in text or "permission denied" in text or "read-only file system" in text:
+        return "storage"
+    if any(f"http error {code}" in text for code in (400, 401, 403, 404, 410, 451)) or (
+        "video unavailable" in text or "private video" in text or "has been removed" in text
+    ):
+        return "unavailable"
+    network_words = (
+        "connection refused",
+        "timed out",
+        "unable to download webpage",
+        "urlopen error",
+        "name or service not known",
+        "connection reset",
+        "network is unreachable",
+        "remote end closed",
+        "incompleteread",
+        "unable to connect",
+        "failed to resolve",
+    )
+    if any(word in text for word in network_words):
+        return "network"
+    if any(isinstance(e, (ExtractorError, DownloadError)) for e in chain):
+        return "unavailable" if "404" in text else "other"
+    return "other"
+
+
+class _Channel:
+    """JSON lines to the parent over the process's original stdout."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def send(self, message: list[Any] | tuple[Any, ...]) -> None:
+        self._stream.write(json.dumps(list(message), default=str) + "\n")
+        self._stream.flush()
+
+    def close(self) -> None:
+        self._stream.flush()
+
+
+class _Logger:
+    """yt-dlp's ``logger`` option: forward warnings and errors, drop debug chatter."""
+
+    def __init__(self, conn: _Channel, url: str) -> None:
+        self._conn = conn
+        self._url = url
+
+    def debug(self, message: str) -> None:
+        pass
+
+    def info(self, message: str) -> None:
+        pass
+
+    def warning(self, message: str) -> None:
+        self._conn.send(("log", "warning", _redact(message, self._url)))
+
+    def error(self, message: str) -> None:
+        self._conn.send(("log", "error", _redact(message, self._url)))
+
+
+def main() -> None:
+    """``python -m medianest_sdk.ytdlp._child``: read the job from stdin, run it."""
+    protocol = sys.stdout
+    sys.stdout = sys.stderr  # anything yt-dlp prints stays out of the protocol stream
+    conn = _Channel(protocol)
+    try:
+        job = json.loads(sys.stdin.readline())
+        url, options, mode = str(job["url"]), dict(job["options"]), str(job["mode"])
+    except (ValueError, KeyError, TypeError) as exc:
+        conn.send(("error", "other", f"bad job: {type(exc).__name__}"))
+        return
+    run(conn, url, options, mode)
+
+
+def run(conn: _Channel, url: str, options: dict[str, Any], mode: str) -> None:
+    """Run one job: ``mode`` is ``"download"`` or ``"info"``."""
+    last_time = [0.0]
+    last_status = [""]
+    finished: list[str] = []
+
+    def hook(d: dict[str, Any]) -> None:
+        status = str(d.get("status", ""))
+        now = time.monotonic()
+        if status == "finished" and d.get("filename"):
+            finished.append(str(d["filename"]))
+        changed = status != last_status[0] or status != "downloading"
+        if changed or now - last_time[0] >= 0.1:
+            last_time[0], last_status[0] = now, status
+            conn.send(("progress", {k: d.get(k) for k in _PROGRESS_KEYS}))
+
+    try:
+        import yt_dlp
+
+        opts = dict(options)
+        opts["logger"] = _Logger(conn, url)
+        opts["progress_hooks"] = [*opts.get("progress_hooks", []), hook]
+        with yt_dlp.YoutubeDL(opts) as ydl:
+            info = ydl.extract_info(url, download=(mode == "download"))
+            clean = ydl.sanitize_info(info)
+            conn.send(("info", _trim_info(clean)))
+            files = []
+            if mode == "download":
+                for entry in clean.get("requested_downloads") or [clean]:
+                    path = entry.get("filepath") or entry.get("_filename")
+                    if path and os.path.exists(path):
+                        files.append(path)
+                files = files or [f for f in finished if os.path.exists(f)]
+        conn.send(("done", files))
+    except BaseException as exc:
+        try:
+            conn.send(("error", classify(exc), _redact(str(exc) or type(exc).__name__, url)))
+        except (OSError, ValueError):
+            pass
+    finally:
+        conn.close()
+
+
+def _trim_info(info: dict[str, Any]) -> dict[str, Any]:
+    """The parts of an info dict the parent models; format URLs stay out (they carry tokens)."""
+    keep = (
+        "id",
+        "title",
+        "uploader",
+        "duration",
+        "webpage_url",
+        "extractor",
+        "extractor_key",
+        "ext",
+        "filesize",
+        "filesize_approx",
+        "width",
+        "height",
+        "upload_date",
+        "description",
+    )
+    out = {k: info.get(k) for k in keep}
+    out["formats"] = [
+        {
+            k: f.get(k)
+            for k in (
+                "format_id",
+                "ext",
+                "width",
+                "height",
+                "filesize",
+                "tbr",
+                "vcodec",
+                "acodec",
+                "format_note",
+            )
+        }
+        for f in info.get("formats") or []
+        if isinstance(f, dict)
+    ]
+    out["thumbnails"] = [
+        t.get("url") for t in info.get("thumbnails") or [] if isinstance(t, dict) and t.get("url")
+    ]
+    return out
+
+
+if __name__ == "__main__":
+    main()

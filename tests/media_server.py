@@ -1,0 +1,109 @@
+"""A loopback HTTP server that serves a small MP4: fast, throttled, or stalling mid-transfer."""
+
+from __future__ import annotations
+
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+
+SAMPLE = Path(__file__).parent.parent / "examples" / "media" / "sample.mp4"
+PAGE = b"<!doctype html><html><head><title>No media here</title></head><body>Hi</body></html>"
+
+
+class MediaServer:
+    """Routes: ``/clip.mp4`` (fast), ``/slow.mp4`` (1 KiB per 20 ms), ``/stall.mp4`` (half,
+    then nothing), ``/missing.mp4`` (404), ``/page.html`` (HTML without media)."""
+
+    def __init__(self, data: bytes | None = None) -> None:
+        self.data = data if data is not None else SAMPLE.read_bytes()
+        self.requests: list[str] = []
+        self.active = 0
+        self.peak = 0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def handle(self) -> None:
+                try:
+                    super().handle()
+                except (ConnectionResetError, BrokenPipeError):
+                    pass
+
+            def _headers(self, status: int, kind: str, length: int) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(length))
+                self.send_header("Accept-Ranges", "none")
+                self.end_headers()
+
+            def do_HEAD(self) -> None:
+                self._serve(body=False)
+
+            def do_GET(self) -> None:
+                self._serve(body=True)
+
+            def _serve(self, body: bool) -> None:
+                path = self.path.split("?", 1)[0]
+                server.requests.append(f"{self.command} {path}")
+                data = server.data
+                try:
+                    if path == "/page.html":
+                        self._headers(200, "text/html; charset=utf-8", len(PAGE))
+                        if body:
+                            self.wfile.write(PAGE)
+                    elif path in ("/clip.mp4", "/slow.mp4", "/stall.mp4"):
+                        self._headers(200, "video/mp4", len(data))
+                        if not body:
+                            return
+                        if path == "/clip.mp4":
+                            self.wfile.write(data)
+                        elif path == "/slow.mp4":
+                            with server._lock:
+                                server.active += 1
+                                server.peak = max(server.peak, server.active)
+                            try:
+                                for i in range(0, len(data), 1024):
+                                    if server._stop.is_set():
+                                        return
+                                    self.wfile.write(data[i : i + 1024])
+                                    self.wfile.flush()
+                                    time.sleep(0.02)
+                            finally:
+                                with server._lock:
+                                    server.active -= 1
+                        else:
+                            self.wfile.write(data[: len(data) // 2])
+                            self.wfile.flush()
+                            server._stop.wait(120)
+                    else:
+                        self._headers(404, "text/html", 9)
+                        if body:
+                            self.wfile.write(b"Not Found")
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+
+    def __enter__(self) -> MediaServer:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._stop.set()
+        self._httpd.shutdown()
+        self._httpd.server_close()

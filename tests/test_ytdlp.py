@@ -1,0 +1,193 @@
+"""YtDlpRunner with real yt-dlp against a loopback media server (no other network)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import anyio
+import pytest
+
+import medianest_sdk as mn
+from medianest_sdk.ytdlp import DownloadProgress, YtDlpRunner
+
+from .media_server import SAMPLE, MediaServer
+
+
+@pytest.fixture
+def media() -> Iterator[MediaServer]:
+    with MediaServer() as server:
+        yield server
+
+
+def entries(folder: Path) -> list[str]:
+    """Everything in ``folder``."""
+    return sorted(p.name for p in folder.iterdir())
+
+
+def leftovers(folder: Path) -> list[str]:
+    """Anything in ``folder`` that is not a finished file: partial files, temp folders."""
+    return sorted(
+        p.name for p in folder.iterdir() if p.name.startswith(".") or p.suffix in (".part", ".ytdl")
+    )
+
+
+async def test_download_lands_with_monotonic_progress(media: MediaServer, tmp_path: Path) -> None:
+    runner = YtDlpRunner(tmp_path)
+    events: list[DownloadProgress] = []
+    async with runner.download(f"{media.url}/slow.mp4?sig=s3cr3t") as job:
+        async for event in job:
+            events.append(event)
+    result = await job.result()
+    [path] = result.files
+    assert path.parent == tmp_path
+    assert path.read_bytes() == SAMPLE.read_bytes()
+    assert result.info.extractor == "Generic"
+    done = [e.downloaded_bytes for e in events]
+    assert done == sorted(done)
+    fractions = [e.fraction for e in events if e.fraction is not None]
+    assert fractions == sorted(fractions)
+    assert events[-1].status == "finished"
+    assert events[-1].fraction == 1.0
+    assert len(events) >= 3
+    assert leftovers(tmp_path) == []
+    assert "s3cr3t" not in job.url
+
+
+async def test_result_without_context_manager(media: MediaServer, tmp_path: Path) -> None:
+    result = await YtDlpRunner(tmp_path).download(f"{media.url}/clip.mp4").result()
+    assert result.files[0].exists()
+
+
+@pytest.mark.parametrize("how", ["cancel", "scope"])
+async def test_cancel_a_stalled_transfer_within_two_seconds(
+    media: MediaServer, tmp_path: Path, how: str
+) -> None:
+    runner = YtDlpRunner(tmp_path)
+    job = runner.download(f"{media.url}/stall.mp4")
+    elapsed = 0.0
+    with anyio.move_on_after(30):
+        async with job:
+            async for event in job:
+                if event.downloaded_bytes > 0:  # the transfer started, then stalls
+                    break
+            started = time.monotonic()
+            if how == "cancel":
+                await job.cancel()
+            else:
+                with anyio.move_on_after(0):
+                    await anyio.sleep(1)
+                await job.cancel()
+            elapsed = time.monotonic() - started
+    assert 0 < elapsed < 2.0
+    with pytest.raises(mn.DownloadCancelled):
+        await job.result()
+    assert leftovers(tmp_path) == []
+    assert entries(tmp_path) == []
+    assert runner.bulkhead.in_use == 0
+
+
+async def test_enclosing_cancel_scope_cleans_up(media: MediaServer, tmp_path: Path) -> None:
+    runner = YtDlpRunner(tmp_path)
+    started = time.monotonic()
+    with anyio.move_on_after(2.5) as scope:
+        async with runner.download(f"{media.url}/stall.mp4") as job:
+            async for _ in job:
+                pass
+    assert scope.cancelled_caught
+    assert time.monotonic() - started < 2.5 + 2.0
+    assert entries(tmp_path) == []
+    assert runner.bulkhead.in_use == 0
+
+
+async def test_quota_refuses_the_sixth_download_for_one_key(
+    media: MediaServer, tmp_path: Path
+) -> None:
+    runner = YtDlpRunner(tmp_path, max_concurrent=5, quota=mn.RateLimiter("5/hour"))
+
+    async def alice(n: int) -> None:
+        await runner.download(f"{media.url}/clip.mp4?n={n}", key="alice").result()
+
+    async with anyio.create_task_group() as tg:
+        for n in range(5):
+            tg.start_soon(alice, n)
+    with pytest.raises(mn.RateLimitExceeded) as info:
+        await runner.download(f"{media.url}/clip.mp4", key="alice").result()
+    assert info.value.key == "alice"
+    assert info.value.retry_after is not None and info.value.retry_after > 3000
+    assert (await runner.download(f"{media.url}/clip.mp4", key="bob").result()).files
+
+
+async def test_concurrency_never_exceeds_max(media: MediaServer, tmp_path: Path) -> None:
+    runner = YtDlpRunner(tmp_path, max_concurrent=2)
+    peak = 0
+
+    async def one(n: int) -> None:
+        await runner.download(f"{media.url}/slow.mp4?n={n}").result()
+
+    async def watch() -> None:
+        nonlocal peak
+        while True:
+            peak = max(peak, runner.bulkhead.in_use)
+            await anyio.sleep(0.01)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(watch)
+        async with anyio.create_task_group() as downloads:
+            for n in range(4):
+                downloads.start_soon(one, n)
+        tg.cancel_scope.cancel()
+    assert peak == 2
+    assert media.peak <= 2
+
+
+@pytest.mark.parametrize(
+    ("path", "error"),
+    [
+        ("/missing.mp4", mn.MediaUnavailableError),
+        ("/page.html", mn.UnsupportedURLError),
+    ],
+)
+async def test_typed_errors(
+    media: MediaServer, tmp_path: Path, path: str, error: type[mn.DownloadError]
+) -> None:
+    runner = YtDlpRunner(tmp_path)
+    with pytest.raises(error) as info:
+        await runner.download(f"{media.url}{path}?token=hidden").result()
+    assert "hidden" not in str(info.value)
+    assert info.value.url == f"{media.url}{path}"
+    assert entries(tmp_path) == []
+
+
+async def test_unreachable_and_non_http(tmp_path: Path) -> None:
+    runner = YtDlpRunner(tmp_path)
+    with pytest.raises(mn.DownloadNetworkError):
+        await runner.extract_info("http://127.0.0.1:9/clip.mp4")
+    with pytest.raises(mn.UnsupportedURLError, match="http and https"):
+        runner.download("file:///etc/passwd")
+    with pytest.raises(mn.UnsupportedURLError):
+        await runner.extract_info("ftp://127.0.0.1/x.mp4")
+
+
+async def test_extract_info_is_cached(media: MediaServer, tmp_path: Path) -> None:
+    runner = YtDlpRunner(tmp_path, cache=mn.MemoryCache())
+    first = await runner.extract_info(f"{media.url}/clip.mp4")
+    seen = len(media.requests)
+    second = await runner.extract_info(f"{media.url}/clip.mp4")
+    assert first == second
+    assert first.id == "clip"
+    assert len(media.requests) == seen
+
+
+def test_clear_errors_for_setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(TypeError, match="plain JSON"):
+        YtDlpRunner(tmp_path, options={"progress_hooks": [print]})
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "yt_dlp" else real(name, *a)
+    )
+    with pytest.raises(ImportError, match=r"medianest-sdk\[ytdlp\]"):
+        YtDlpRunner(tmp_path)
