@@ -191,3 +191,46 @@ def test_clear_errors_for_setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     )
     with pytest.raises(ImportError, match=r"medianest-sdk\[ytdlp\]"):
         YtDlpRunner(tmp_path)
+
+
+def test_download_to_plex_example(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from .plex_fake import FakePlex
+    from .servers import LoopbackServer, Reply, RequestSeen
+
+    fake = FakePlex()
+    example = Path(__file__).parent.parent / "examples" / "download_to_plex.py"
+    with MediaServer() as media, LoopbackServer() as plex:
+
+        def answer(seen: RequestSeen) -> Reply:
+            status, headers, body = fake.handle(seen.method, plex.url + seen.path, seen.headers)
+            return Reply(status, body, headers)
+
+        plex.fallback = answer
+        env = {
+            **os.environ,
+            "PLEX_URL": plex.url,
+            "PLEX_TOKEN": fake.token,
+            "PLEX_SECTION": "1",
+            "PLEX_LIBRARY_DIR": str(tmp_path),
+        }
+        out = subprocess.run(
+            [
+                sys.executable,
+                str(example),
+                f"{media.url}/clip.mp4",
+                "--server-path",
+                "/data/videos",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert out.returncode == 0, out.stderr
+    assert "100.0%" in out.stdout
+    assert entries(tmp_path) == ["clip [clip].mp4"]
+    assert fake.refreshed == [("/library/sections/1/refresh", {"path": ["/data/videos"]})]
