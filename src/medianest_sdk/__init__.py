@@ -42,10 +42,14 @@ from .events import (
     CacheLookup,
     Event,
     EventHooks,
+    HealthStatusChanged,
     RateLimited,
     RequestCompleted,
     RetryScheduled,
+    ServiceDown,
+    ServiceUp,
 )
+from .health import HealthMonitor, ServiceHealth
 from .http import HealthReport, ServiceClient
 from .overseerr import OverseerrAdapter
 from .plex import PlexAdapter, PlexPinAuth
@@ -88,7 +92,9 @@ __all__ = [
     "Event",
     "EventHooks",
     "HTTPStatusError",
+    "HealthMonitor",
     "HealthReport",
+    "HealthStatusChanged",
     "MediaNestError",
     "MediaUnavailableError",
     "MemoryCache",
@@ -111,6 +117,9 @@ __all__ = [
     "Secret",
     "ServerError",
     "ServiceClient",
+    "ServiceDown",
+    "ServiceHealth",
+    "ServiceUp",
     "SignInError",
     "TokenVault",
     "TokenVaultError",

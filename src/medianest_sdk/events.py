@@ -22,9 +22,12 @@ __all__ = [
     "Event",
     "EventCallback",
     "EventHooks",
+    "HealthStatusChanged",
     "RateLimited",
     "RequestCompleted",
     "RetryScheduled",
+    "ServiceDown",
+    "ServiceUp",
     "logger",
 ]
 
@@ -176,6 +179,50 @@ class BulkheadRejected(Event):
 
     max_concurrent: int
     max_waiting: int
+
+
+@attrs.frozen(kw_only=True)
+class HealthStatusChanged(Event):
+    """A monitored service's health status changed.
+
+    Attributes:
+        service: The check's name.
+        old: The previous status (``"unknown"`` before the first check).
+        new: ``"healthy"``, ``"degraded"`` or ``"unhealthy"``.
+        error: The failure that caused it, redacted, or ``None``.
+    """
+
+    level: ClassVar[int] = logging.WARNING
+
+    service: str
+    old: str
+    new: str
+    error: str | None = None
+
+    def summary(self) -> str:
+        detail = f" ({self.error})" if self.error else ""
+        return f"{self.service}: {self.old} -> {self.new}{detail}"
+
+
+@attrs.frozen(kw_only=True)
+class ServiceUp(Event):
+    """A monitored service became healthy (after being anything else)."""
+
+    level: ClassVar[int] = logging.INFO
+
+    service: str
+    old: str
+
+
+@attrs.frozen(kw_only=True)
+class ServiceDown(Event):
+    """A monitored service became unhealthy; ``error`` says why (redacted)."""
+
+    level: ClassVar[int] = logging.WARNING
+
+    service: str
+    old: str
+    error: str | None = None
 
 
 EventCallback = Callable[[Event], object] | Callable[[Event], Awaitable[object]]

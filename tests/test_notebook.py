@@ -1,0 +1,33 @@
+"""examples/notebook.ipynb runs in a real Jupyter kernel (top-level await), so it cannot rot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+NOTEBOOK = Path(__file__).parent.parent / "examples" / "notebook.ipynb"
+
+
+def test_notebook_executes() -> None:
+    notebook = nbformat.read(NOTEBOOK, as_version=4)  # type: ignore[no-untyped-call]
+    NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    outputs = [
+        out.get("text", "")
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for out in cell.get("outputs", [])
+    ]
+    text = "".join(outputs)
+    assert "[True, True, True, False, False]" in text
+    assert "open" in text
+    assert "The Expanse" in text
+    assert "healthy" in text
+    errors = [
+        out
+        for cell in notebook.cells
+        for out in cell.get("outputs", [])
+        if out.output_type == "error"
+    ]
+    assert errors == []
