@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from . import loop_lag, resilience
+from . import http_cases, loop_lag, resilience
 from .harness import write_json
 
 
@@ -18,6 +18,7 @@ def main() -> None:
     args = parser.parse_args()
     iterations, rounds = (200, 3) if args.quick else (2000, 7)
     rows = resilience.main(iterations, rounds)
+    rows += http_cases.main(rounds)
     rows += loop_lag.main(1 if args.quick else 3)
     write_json(rows, args.out)
     print(f"\nwrote {args.out}")

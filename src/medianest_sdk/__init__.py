@@ -2,78 +2,181 @@
 
 Everything public is importable from here; submodules are implementation detail unless their
 docs say otherwise. The guide lives in ``docs/``.
+
+Names are loaded on first use (PEP 562), so ``import medianest_sdk`` stays cheap: httpx,
+cryptography, ``limits`` and the adapters are imported only when a name that needs them is
+touched, and yt-dlp, Redis and prometheus_client only inside the features that use them.
 """
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as _version
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from .enums import MonitorStatus
-from .errors import (
-    AuthenticationError,
-    BulkheadFullError,
-    CircuitOpenError,
-    ConnectError,
-    DecodeError,
-    DownloadCancelled,
-    DownloadError,
-    DownloadNetworkError,
-    DownloadStorageError,
-    HTTPStatusError,
-    MediaNestError,
-    MediaUnavailableError,
-    NotFoundError,
-    PostProcessingError,
-    RateLimitedError,
-    RateLimitExceeded,
-    RequestTimeout,
-    ServerError,
-    SignInError,
-    TokenVaultError,
-    TransportError,
-    UnsupportedURLError,
-    WebhookFailure,
-    WebhookVerificationError,
-)
-from .events import (
-    BreakerStateChanged,
-    BulkheadRejected,
-    CacheLookup,
-    Event,
-    EventHooks,
-    HealthStatusChanged,
-    RateLimited,
-    RequestCompleted,
-    RetryScheduled,
-    ServiceDown,
-    ServiceUp,
-)
-from .health import HealthMonitor, ServiceHealth
-from .http import HealthReport, ServiceClient
-from .overseerr import OverseerrAdapter
-from .plex import PlexAdapter, PlexPinAuth
-from .resilience import (
-    BreakerState,
-    Bulkhead,
-    CircuitBreaker,
-    MemoryCache,
-    RateLimiter,
-    RedisCache,
-    ResiliencePipeline,
-    RetryPolicy,
-)
-from .secrets import Secret, TokenVault
-from .uptime_kuma import UptimeKumaAdapter
-from .webhooks import VerifiedWebhook, WebhookVerifier
-from .ytdlp import YtDlpRunner
+if TYPE_CHECKING:
+    from .enums import (
+        MonitorStatus,
+    )
+    from .errors import (
+        AuthenticationError,
+        BulkheadFullError,
+        CircuitOpenError,
+        ConnectError,
+        DecodeError,
+        DownloadCancelled,
+        DownloadError,
+        DownloadNetworkError,
+        DownloadStorageError,
+        HTTPStatusError,
+        MediaNestError,
+        MediaUnavailableError,
+        NotFoundError,
+        PostProcessingError,
+        RateLimitedError,
+        RateLimitExceeded,
+        RequestTimeout,
+        ServerError,
+        SignInError,
+        TokenVaultError,
+        TransportError,
+        UnsupportedURLError,
+        WebhookFailure,
+        WebhookVerificationError,
+    )
+    from .events import (
+        BreakerStateChanged,
+        BulkheadRejected,
+        CacheLookup,
+        Event,
+        EventHooks,
+        HealthStatusChanged,
+        RateLimited,
+        RequestCompleted,
+        RetryScheduled,
+        ServiceDown,
+        ServiceUp,
+    )
+    from .health import (
+        HealthMonitor,
+        ServiceHealth,
+    )
+    from .http import (
+        HealthReport,
+        ServiceClient,
+    )
+    from .overseerr import (
+        OverseerrAdapter,
+    )
+    from .plex import (
+        PlexAdapter,
+        PlexPinAuth,
+    )
+    from .resilience import (
+        BreakerState,
+        Bulkhead,
+        CircuitBreaker,
+        MemoryCache,
+        RateLimiter,
+        RedisCache,
+        ResiliencePipeline,
+        RetryPolicy,
+    )
+    from .secrets import (
+        Secret,
+        TokenVault,
+    )
+    from .uptime_kuma import (
+        UptimeKumaAdapter,
+    )
+    from .webhooks import (
+        VerifiedWebhook,
+        WebhookVerifier,
+    )
+    from .ytdlp import (
+        YtDlpRunner,
+    )
 
-try:
-    __version__ = _version("medianest-sdk")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+unknown"
+_EXPORTS: dict[str, str] = {
+    "AuthenticationError": "errors",
+    "BreakerState": "resilience",
+    "BreakerStateChanged": "events",
+    "Bulkhead": "resilience",
+    "BulkheadFullError": "errors",
+    "BulkheadRejected": "events",
+    "CacheLookup": "events",
+    "CircuitBreaker": "resilience",
+    "CircuitOpenError": "errors",
+    "ConnectError": "errors",
+    "DecodeError": "errors",
+    "DownloadCancelled": "errors",
+    "DownloadError": "errors",
+    "DownloadNetworkError": "errors",
+    "DownloadStorageError": "errors",
+    "Event": "events",
+    "EventHooks": "events",
+    "HTTPStatusError": "errors",
+    "HealthMonitor": "health",
+    "HealthReport": "http",
+    "HealthStatusChanged": "events",
+    "MediaNestError": "errors",
+    "MediaUnavailableError": "errors",
+    "MemoryCache": "resilience",
+    "MonitorStatus": "enums",
+    "NotFoundError": "errors",
+    "OverseerrAdapter": "overseerr",
+    "PlexAdapter": "plex",
+    "PlexPinAuth": "plex",
+    "PostProcessingError": "errors",
+    "RateLimitExceeded": "errors",
+    "RateLimited": "events",
+    "RateLimitedError": "errors",
+    "RateLimiter": "resilience",
+    "RedisCache": "resilience",
+    "RequestCompleted": "events",
+    "RequestTimeout": "errors",
+    "ResiliencePipeline": "resilience",
+    "RetryPolicy": "resilience",
+    "RetryScheduled": "events",
+    "Secret": "secrets",
+    "ServerError": "errors",
+    "ServiceClient": "http",
+    "ServiceDown": "events",
+    "ServiceHealth": "health",
+    "ServiceUp": "events",
+    "SignInError": "errors",
+    "TokenVault": "secrets",
+    "TokenVaultError": "errors",
+    "TransportError": "errors",
+    "UnsupportedURLError": "errors",
+    "UptimeKumaAdapter": "uptime_kuma",
+    "VerifiedWebhook": "webhooks",
+    "WebhookFailure": "errors",
+    "WebhookVerificationError": "errors",
+    "WebhookVerifier": "webhooks",
+    "YtDlpRunner": "ytdlp",
+}
+
+_SUBMODULES = frozenset(
+    {
+        "decoding",
+        "enums",
+        "errors",
+        "events",
+        "health",
+        "http",
+        "overseerr",
+        "plex",
+        "resilience",
+        "secrets",
+        "testing",
+        "uptime_kuma",
+        "webhooks",
+        "ytdlp",
+    }
+)
 
 __all__ = [
+    "__version__",
     "AuthenticationError",
     "BreakerState",
     "BreakerStateChanged",
@@ -91,23 +194,23 @@ __all__ = [
     "DownloadStorageError",
     "Event",
     "EventHooks",
-    "HTTPStatusError",
     "HealthMonitor",
     "HealthReport",
     "HealthStatusChanged",
+    "HTTPStatusError",
     "MediaNestError",
     "MediaUnavailableError",
     "MemoryCache",
     "MonitorStatus",
     "NotFoundError",
     "OverseerrAdapter",
-    "PostProcessingError",
     "PlexAdapter",
     "PlexPinAuth",
-    "RateLimitExceeded",
+    "PostProcessingError",
     "RateLimited",
     "RateLimitedError",
     "RateLimiter",
+    "RateLimitExceeded",
     "RedisCache",
     "RequestCompleted",
     "RequestTimeout",
@@ -131,5 +234,31 @@ __all__ = [
     "WebhookVerificationError",
     "WebhookVerifier",
     "YtDlpRunner",
-    "__version__",
 ]
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("medianest-sdk")
+    except PackageNotFoundError:  # a source tree that was never installed
+        return "0.0.0+unknown"
+
+
+def __getattr__(name: str) -> Any:
+    """Load a public name (or a submodule) on first use and keep it."""
+    if name == "__version__":
+        value: Any = _version()
+    elif name in _EXPORTS:
+        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f".{name}", __name__)
+    else:
+        raise AttributeError(f"module 'medianest_sdk' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__, *_SUBMODULES})

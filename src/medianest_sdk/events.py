@@ -271,6 +271,13 @@ class EventHooks:
     def __len__(self) -> int:
         return len(self._callbacks)
 
+    def active(self, event_type: type[Event]) -> bool:
+        """Whether an event of ``event_type`` would reach a callback or the log; emitters
+        check it to skip building events nobody reads."""
+        if logger.isEnabledFor(event_type.level):
+            return True
+        return any(issubclass(event_type, types) for _, types, _ in self._callbacks)
+
     async def emit(self, event: Event) -> None:
         """Log ``event`` and run the callbacks registered for its type, in order."""
         if logger.isEnabledFor(event.level):

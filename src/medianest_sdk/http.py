@@ -288,6 +288,8 @@ class ServiceClient:
         self._owns_client = http_client is None
         if http_client is None:
             self._client = httpx.AsyncClient(
+                headers=self._headers,
+                params=self._params,
                 timeout=self._timeout or DEFAULT_TIMEOUT,
                 limits=httpx.Limits(
                     max_connections=max_connections, max_keepalive_connections=max_connections
@@ -635,8 +637,12 @@ class ServiceClient:
         if self._closed:
             raise RuntimeError(f"{self.service}: the client is closed")
         url = self.url(path)
-        all_headers = {**self._headers, **headers} if headers else self._headers
-        all_params = {**self._params, **params} if params else (self._params or None)
+        if self._owns_client:  # our defaults live on the client: httpx merges them
+            all_headers = headers
+            all_params = params
+        else:
+            all_headers = {**self._headers, **headers} if headers else self._headers
+            all_params = {**self._params, **params} if params else (self._params or None)
         extra: dict[str, Any] = {}
         if timeout is not None:
             extra["timeout"] = _as_timeout(timeout)
@@ -663,16 +669,17 @@ class ServiceClient:
             _IN_FLIGHT.reset(in_flight)
         duration = time.perf_counter() - start
         status = response.status_code
-        await self.hooks.emit(
-            RequestCompleted(
-                service=self.service,
-                method=method,
-                url=self._log_url(response.request.url, secrets),
-                status=status,
-                duration_s=duration,
-                attempt=attempt,
+        if self.hooks.active(RequestCompleted):
+            await self.hooks.emit(
+                RequestCompleted(
+                    service=self.service,
+                    method=method,
+                    url=self._log_url(response.request.url, secrets),
+                    status=status,
+                    duration_s=duration,
+                    attempt=attempt,
+                )
             )
-        )
         if status >= 400:
             raise self._status_error(response, secrets)
         return response

@@ -82,6 +82,8 @@ class BreakerSnapshot:
         half_open_in_flight: Trial calls running now.
         consecutive_failures: Failures in a row while closed.
         buckets: ``[bucket_id, calls, failures, slow_calls]`` per bucket in the window.
+        calls, failures, slow: The window's totals as of the last recorded call (the sums of
+            ``buckets``, kept so a call costs O(1)).
     """
 
     state: BreakerState = BreakerState.CLOSED
@@ -91,6 +93,14 @@ class BreakerSnapshot:
     half_open_in_flight: int = 0
     consecutive_failures: int = 0
     buckets: list[list[int]] = attrs.Factory(list)
+    calls: int = 0
+    failures: int = 0
+    slow: int = 0
+
+    def clear_window(self) -> None:
+        """Forget every counted call."""
+        self.buckets = []
+        self.calls = self.failures = self.slow = 0
 
     def to_json(self) -> str:
         """Serialize for a shared store (JSON, never pickle)."""
@@ -103,6 +113,7 @@ class BreakerSnapshot:
         """Inverse of :meth:`to_json`; unknown or malformed content gives a fresh snapshot."""
         try:
             data = json.loads(text)
+            buckets = [[int(x) for x in b][:4] for b in data.get("buckets", [])]
             return cls(
                 state=BreakerState(data["state"]),
                 open_until=data.get("open_until"),
@@ -110,7 +121,10 @@ class BreakerSnapshot:
                 openings=int(data.get("openings", 0)),
                 half_open_in_flight=int(data.get("half_open_in_flight", 0)),
                 consecutive_failures=int(data.get("consecutive_failures", 0)),
-                buckets=[[int(x) for x in b][:4] for b in data.get("buckets", [])],
+                buckets=buckets,
+                calls=sum(b[1] for b in buckets),
+                failures=sum(b[2] for b in buckets),
+                slow=sum(b[3] for b in buckets),
             )
         except (ValueError, KeyError, TypeError):
             return cls()
@@ -425,6 +439,17 @@ class CircuitBreaker:
             raise
         if memory is not None:
             now = clock.now()
+            if (
+                permit == _ALLOWED
+                and memory.state is BreakerState.CLOSED
+                and self.slow_call_duration is None
+                and (memory.failures == 0 or memory.calls + 1 < self.minimum_throughput)
+            ):
+                # Hot path: a success that cannot open the breaker (no failure in the window,
+                # or too few calls yet); count it and go.
+                self._count(memory, now, False, False)
+                memory.consecutive_failures = 0
+                return result
             event = self._settle(memory, permit, _SUCCESS, now - start, now)
             if event is not None:
                 await self.hooks.emit(event)
@@ -524,7 +549,7 @@ class CircuitBreaker:
                 s.state = BreakerState.CLOSED
                 s.openings = 0
                 s.open_until = None
-                s.buckets = []
+                s.clear_window()
                 return self._event("half_open", "closed", "trial call succeeded")
             if outcome == _FAILURE:
                 return self._event("half_open", "open", "trial call failed", self._open(s, now))
@@ -542,17 +567,26 @@ class CircuitBreaker:
 
     def _count(self, s: BreakerSnapshot, now: float, failed: bool, slow: bool) -> None:
         bucket_id = int(now // self._bucket_width)
-        oldest = bucket_id - self.buckets + 1
-        if s.buckets and s.buckets[0][0] < oldest:
-            s.buckets = [b for b in s.buckets if b[0] >= oldest]
-        if s.buckets and s.buckets[-1][0] == bucket_id:
-            bucket = s.buckets[-1]
+        buckets = s.buckets
+        if buckets and buckets[-1][0] == bucket_id:
+            bucket = buckets[-1]
         else:
+            oldest = bucket_id - self.buckets + 1
+            while buckets and buckets[0][0] < oldest:
+                _, c, f, w = buckets.pop(0)
+                s.calls -= c
+                s.failures -= f
+                s.slow -= w
             bucket = [bucket_id, 0, 0, 0]
-            s.buckets.append(bucket)
+            buckets.append(bucket)
         bucket[1] += 1
-        bucket[2] += failed
-        bucket[3] += slow
+        s.calls += 1
+        if failed:
+            bucket[2] += 1
+            s.failures += 1
+        if slow:
+            bucket[3] += 1
+            s.slow += 1
 
     def _should_open(self, s: BreakerSnapshot, now: float) -> str | None:
         if (
@@ -560,7 +594,7 @@ class CircuitBreaker:
             and s.consecutive_failures >= self.consecutive_failures
         ):
             return f"{s.consecutive_failures} consecutive failures"
-        calls, failures, slow = self._window(s, now)
+        calls, failures, slow = s.calls, s.failures, s.slow  # current after _count
         if calls < self.minimum_throughput:
             return None
         if failures / calls >= self.failure_ratio:
@@ -588,7 +622,7 @@ class CircuitBreaker:
             s.consecutive_failures = 0
             if target is BreakerState.CLOSED:
                 s.openings = 0
-                s.buckets = []
+                s.clear_window()
             return None if old is target else self._event(old.value, target.value, reason)
 
         event = await self.store.update(self.name, change)

@@ -19,16 +19,18 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable
-from typing import Literal, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Literal, ParamSpec, TypeVar
 
 import anyio
-from limits import RateLimitItem, parse, strategies
-from limits.storage import MemoryStorage, Storage, storage_from_string
 
 from ..errors import RateLimitExceeded
 from ..events import EventHooks, RateLimited
 from ..secrets import redact_url
 from ._clock import SYSTEM_CLOCK, Clock
+
+if TYPE_CHECKING:  # `limits` is imported when the first RateLimiter is made
+    from limits import RateLimitItem
+    from limits.storage import Storage
 
 __all__ = ["RateLimiter", "Strategy"]
 
@@ -71,6 +73,9 @@ class RateLimiter:
         clock: Clock | None = None,
         hooks: EventHooks | None = None,
     ) -> None:
+        from limits import parse, strategies
+        from limits.storage import MemoryStorage, Storage, storage_from_string
+
         if isinstance(limit, str):
             try:
                 self.limit = parse(limit)

@@ -26,7 +26,6 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import attrs
-import stamina
 
 from ..events import EventHooks, RetryScheduled
 from ._classify import REJECTIONS, is_retry_safe, is_transient
@@ -155,6 +154,8 @@ class RetryPolicy:
             first = self._schedule(exc, 1, retry_safe, clock, started, name)
             if first is None:
                 raise
+        import stamina  # only once a call has failed: a succeeding call never loads it
+
         pending: list[RetryScheduled] = [first]
         attempt_no = 1
 

@@ -1,0 +1,272 @@
+"""The cases that need a server, a subprocess or Redis: pipeline vs raw httpx, cache hits,
+Plex vs python-plexapi, webhook verification, concurrency, import time, Redis."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import importlib
+import importlib.util
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import anyio
+import httpx
+
+import medianest_sdk as mn
+
+from .harness import Result, Side, report, run_case
+from .server import bench_server, free_port
+
+Rows = list[dict[str, Any]]
+LIMITS = httpx.Limits(max_connections=10, max_keepalive_connections=10)
+
+
+def full_pipeline(timeouts: bool = False) -> mn.ResiliencePipeline:
+    return mn.ResiliencePipeline(
+        cache=mn.MemoryCache(max_entries=100_000),
+        retry=mn.RetryPolicy(attempts=3),
+        breaker=mn.CircuitBreaker("bench"),
+        limiter=mn.RateLimiter("100000000/hour"),
+        bulkhead=mn.Bulkhead(10),
+        timeout=10.0 if timeouts else None,
+        attempt_timeout=5.0 if timeouts else None,
+    )
+
+
+async def pipeline_vs_raw(url: str, rounds: int) -> Rows:
+    print("\n# 1. full pipeline around a real loopback GET vs raw httpx get + json()")
+    print("# 2. a cache hit through an adapter call vs the same raw GET")
+    counter = iter(range(10**9))
+    async with (
+        httpx.AsyncClient(limits=LIMITS) as raw,
+        mn.ServiceClient("bench", url, pipeline=full_pipeline()) as ours,
+        mn.ServiceClient("bench-t", url, pipeline=full_pipeline(True)) as ours_t,
+        mn.PlexAdapter(
+            url, "fake-plex-token", pipeline=mn.ResiliencePipeline(cache=mn.MemoryCache())
+        ) as plex,
+    ):
+        await plex.library_sections()  # warm the cache
+
+        async def raw_get() -> Any:
+            response = await raw.get(f"{url}/json")
+            return response.json()
+
+        async def ours_get() -> Any:
+            return await ours.get_json("/json", cache_key=f"miss-{next(counter)}")
+
+        async def ours_get_t() -> Any:
+            return await ours_t.get_json("/json", cache_key=f"miss-{next(counter)}")
+
+        sides = [
+            Side("raw httpx get + json()", raw_get),
+            Side("pipeline: cache miss, retry, breaker, limiter, bulkhead", ours_get),
+            Side("  + total and attempt timeouts", ours_get_t),
+            Side("PlexAdapter.library_sections() cache hit", plex.library_sections),
+        ]
+        results = await run_case("http", sides, rounds=max(15, rounds), iterations=100)
+    return report(results, "raw httpx get + json()")
+
+
+async def plex_vs_plexapi(url: str, rounds: int) -> Rows:
+    print("\n# 3. Plex: server info, sections, 2,000 items in pages of 100, 50 searches")
+    print("#    python-plexapi (sync, XML) vs PlexAdapter (async, JSON), same fake server")
+    if importlib.util.find_spec("plexapi") is None:
+        print("  python-plexapi not installed (nox -s bench installs it): skipped")
+        return []
+    plexapi_server: Any = importlib.import_module("plexapi.server")  # a peer; bench-only
+    queries = [f"movie {n:03d}" for n in range(50)]
+
+    def with_plexapi() -> None:
+        server = plexapi_server.PlexServer(url, "fake-plex-token")
+        section = server.library.sections()[0]
+        assert len(section.all()) == 2000
+        for query in queries:
+            server.search(query, limit=10)
+
+    async def with_ours() -> None:
+        async with mn.PlexAdapter(url, "fake-plex-token") as plex:
+            await plex.server_info()
+            section = (await plex.library_sections())[0]
+            items = [m async for m in plex.iter_section_items(section.key, page_size=100)]
+            assert len(items) == 2000
+            for query in queries:
+                await plex.search(query, limit=10)
+
+    times: dict[str, list[float]] = {"python-plexapi": [], "PlexAdapter": []}
+    for _ in range(rounds):
+        start = time.perf_counter()
+        await anyio.to_thread.run_sync(with_plexapi)
+        times["python-plexapi"].append((time.perf_counter() - start) * 1e6)
+        start = time.perf_counter()
+        await with_ours()
+        times["PlexAdapter"].append((time.perf_counter() - start) * 1e6)
+    return report([Result("plex", k, v) for k, v in times.items()], "python-plexapi")
+
+
+async def webhook_verify(rounds: int) -> Rows:
+    print("\n# 6. GitHub webhook verify of a 64 KiB body vs bare hmac.new + compare_digest")
+    body = os.urandom(64 * 1024)
+    secret = "bench-webhook-secret"
+    verifier = mn.WebhookVerifier.github(secret)
+    headers = verifier.sign(body, id="d-1")
+    header = headers["X-Hub-Signature-256"]
+    key = secret.encode()
+
+    def bare() -> bool:
+        digest = "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
+        return hmac.compare_digest(digest.encode(), header.encode())
+
+    async def ours() -> Any:
+        return await verifier.verify(headers, body)
+
+    sides = [Side("hmac.new + compare_digest", bare, False), Side("WebhookVerifier.verify", ours)]
+    return report(await run_case("webhook", sides, rounds=rounds, iterations=500), sides[0].name)
+
+
+async def concurrency(url: str, rounds: int) -> Rows:
+    print("\n# 7. 1,000 concurrent GETs through a 10-connection pool (throughput; peak memory)")
+
+    async def burst(get: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        async with anyio.create_task_group() as tg:
+            for _ in range(1000):
+                tg.start_soon(get)
+
+    times: dict[str, list[float]] = {"raw httpx": [], "ServiceClient": []}
+    memory: dict[str, float] = {}
+    async with httpx.AsyncClient(limits=LIMITS) as raw, mn.ServiceClient("bench", url) as ours:
+
+        async def raw_get() -> None:
+            (await raw.get(f"{url}/json")).json()
+
+        async def ours_get() -> None:
+            await ours.get_json("/json")
+
+        for _ in range(rounds):
+            for name, get in (("raw httpx", raw_get), ("ServiceClient", ours_get)):
+                start = time.perf_counter()
+                await burst(get)
+                times[name].append((time.perf_counter() - start) * 1e6 / 1000)
+        for name, get in (("raw httpx", raw_get), ("ServiceClient", ours_get)):
+            tracemalloc.start()
+            await burst(get)
+            memory[name] = tracemalloc.get_traced_memory()[1] / 1e6
+            tracemalloc.stop()
+    rows = report([Result("concurrency", k, v) for k, v in times.items()], "raw httpx")
+    for row in rows:
+        row["peak_mb"] = memory[row["side"]]
+        row["throughput_ratio"] = 1 / row["ratio"]
+        print(
+            f"  {row['side']:<46} peak memory {row['peak_mb']:.1f} MB (tracemalloc)   "
+            f"throughput vs raw {row['throughput_ratio']:.2f}"
+        )
+    return rows
+
+
+def import_time(rounds: int) -> Rows:
+    print("\n# 9. import in a fresh interpreter (wall time minus `python -c pass`)")
+    programs = {
+        "python -c pass": "pass",
+        "import httpx": "import httpx",
+        "import medianest_sdk": "import medianest_sdk",
+        "import medianest_sdk + PlexAdapter, ResiliencePipeline": (
+            "import medianest_sdk as mn; mn.PlexAdapter; mn.ResiliencePipeline"
+        ),
+    }
+    times: dict[str, list[float]] = {name: [] for name in programs}
+    for _ in range(max(rounds, 5)):
+        for name, code in programs.items():
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], check=True)
+            times[name].append((time.perf_counter() - start) * 1e6)
+    base = statistics.median(times.pop("python -c pass"))
+    net = [Result("import", k, [max(1.0, t - base) for t in v]) for k, v in times.items()]
+    return report(net, "import httpx")
+
+
+@contextmanager
+def redis_server() -> Iterator[str | None]:
+    """A throwaway redis-server on a free loopback port, or ``None`` when there is none."""
+    exe = shutil.which("redis-server")
+    if exe is None or importlib.util.find_spec("redis") is None:
+        yield None
+        return
+    import redis
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        client = redis.Redis.from_url(url)
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+async def redis_cases(rounds: int, url: str | None) -> Rows:
+    print("\n# 10. Redis-backed limiter and cache vs the raw Redis client, same commands")
+    if url is None:
+        print("  redis-server or the redis package is missing: skipped")
+        return []
+    import redis
+    from limits import parse
+    from limits.storage import RedisStorage
+    from limits.strategies import MovingWindowRateLimiter
+
+    client = redis.Redis.from_url(url)
+    cache = mn.RedisCache(url)
+    limiter = mn.RateLimiter("1000000000/hour", storage=url)
+    raw_limiter = MovingWindowRateLimiter(RedisStorage(url))
+    item = parse("1000000000/hour")
+
+    def raw_cache() -> None:
+        client.set("medianest:cache:k", b'{"v":1}', px=60_000)
+        client.get("medianest:cache:k")
+
+    async def ours_cache() -> None:
+        await cache.set("k", 1, ttl=60)
+        await cache.get("k")
+
+    sides = [
+        Side("redis-py SET + GET (sync)", raw_cache, False),
+        Side("RedisCache.set + get (async, worker thread)", ours_cache),
+        Side("limits moving-window hit on Redis (sync)", lambda: raw_limiter.hit(item, "k"), False),
+        Side("RateLimiter.try_acquire on Redis (async)", lambda: limiter.try_acquire("k")),
+    ]
+    results = await run_case("redis", sides, rounds=rounds, iterations=300)
+    return report(results[:2], sides[0].name) + report(results[2:], sides[2].name)
+
+
+async def run(rounds: int, redis_url: str | None) -> Rows:
+    rows: Rows = []
+    with bench_server(2000) as url:
+        rows += await pipeline_vs_raw(url, rounds)
+        rows += await plex_vs_plexapi(url, max(3, rounds // 2))
+        rows += await concurrency(url, max(3, rounds // 2))
+    rows += await webhook_verify(rounds)
+    rows += await redis_cases(rounds, redis_url)
+    return rows
+
+
+def main(rounds: int = 7) -> Rows:
+    with redis_server() as url:
+        rows: Rows = anyio.run(run, rounds, url)
+    return rows + import_time(rounds)
