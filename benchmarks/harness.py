@@ -48,8 +48,9 @@ async def run_case(
                 await side.fn()  # type: ignore[misc]
             else:
                 side.fn()
-    for _ in range(rounds):
-        for side in sides:
+    for n in range(rounds):
+        # rotate who goes first: drift on a shared machine then hits every side alike
+        for side in sides[n % len(sides) :] + sides[: n % len(sides)]:
             start = time.perf_counter()
             if side.is_async:
                 fn_a: Any = side.fn
@@ -64,11 +65,17 @@ async def run_case(
 
 
 def report(results: list[Result], baseline: str) -> list[dict[str, Any]]:
-    """Print one table row per side with the median ratio to ``baseline``; return JSON rows."""
-    base = next(r for r in results if r.side == baseline).median
+    """Print one table row per side with its ratio to ``baseline``; return JSON rows.
+
+    The ratio is the median of the per-round ratios (each side against the baseline in the
+    same round), which cancels the slow drift of a shared machine better than a ratio of
+    medians.
+    """
+    base_result = next(r for r in results if r.side == baseline)
     rows = []
     for r in results:
-        ratio = r.median / base if base else float("nan")
+        paired = [a / b for a, b in zip(r.per_call_us, base_result.per_call_us, strict=True) if b]
+        ratio = statistics.median(paired) if paired else float("nan")
         print(
             f"  {r.side:<46} min {min(r.per_call_us):9.2f}  med {r.median:9.2f}  "
             f"max {max(r.per_call_us):9.2f} us/call   ratio {ratio:6.2f}"

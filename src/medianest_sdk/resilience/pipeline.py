@@ -190,7 +190,8 @@ class ResiliencePipeline:
         entry = await cache.get(key)
         now = cache.clock.now()
         if entry is not None and entry.is_fresh(now):
-            await self.hooks.emit(CacheLookup(key=key, result="hit", age_s=entry.age(now)))
+            if self.hooks.active(CacheLookup):
+                await self.hooks.emit(CacheLookup(key=key, result="hit", age_s=entry.age(now)))
             value: T = entry.value
             return value
         while (flight := self._flights.get(key)) is not None:
@@ -203,7 +204,8 @@ class ResiliencePipeline:
             # the leader was cancelled: try to lead ourselves
         flight = self._flights[key] = _Flight()
         try:
-            await self.hooks.emit(CacheLookup(key=key, result="miss"))
+            if self.hooks.active(CacheLookup):
+                await self.hooks.emit(CacheLookup(key=key, result="miss"))
             try:
                 value = await self._guarded(operation, retry_safe, name)
             except Exception as exc:
