@@ -30,7 +30,7 @@ class Series:
     year: int
 
 
-class Sonarr:
+class Sonarr(mn.ServiceAdapter):
     def __init__(self, url: str, api_key: str) -> None:
         self.http = mn.ServiceClient("sonarr", url, headers={"X-Api-Key": mn.Secret(api_key)})
 
@@ -57,8 +57,7 @@ def wait_until_listening(port: int, deadline: float = 10.0) -> None:
 
 
 async def main(url: str) -> None:
-    sonarr = Sonarr(url, api_key="demo-key")
-    async with sonarr.http:
+    async with Sonarr(url, api_key="demo-key") as sonarr:
         for show in await sonarr.series():
             print(f"{show.id:>3}  {show.title} ({show.year})")
         try:

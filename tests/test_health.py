@@ -22,10 +22,7 @@ class Probe:
         self.path = path
 
     async def health(self) -> mn.HealthReport:
-        breaker = getattr(self.http.pipeline, "breaker", None)
-        return await self.http.probe(
-            self.path, breaker_state=None if breaker is None else breaker.state.value
-        )
+        return await self.http.probe(self.path)
 
 
 @pytest.mark.parametrize(

@@ -62,6 +62,7 @@ if TYPE_CHECKING:
     )
     from .http import (
         HealthReport,
+        ServiceAdapter,
         ServiceClient,
     )
     from .overseerr import (
@@ -139,6 +140,7 @@ _EXPORTS: dict[str, str] = {
     "RetryScheduled": "events",
     "Secret": "secrets",
     "ServerError": "errors",
+    "ServiceAdapter": "http",
     "ServiceClient": "http",
     "ServiceDown": "events",
     "ServiceHealth": "health",
@@ -219,6 +221,7 @@ __all__ = [
     "RetryScheduled",
     "Secret",
     "ServerError",
+    "ServiceAdapter",
     "ServiceClient",
     "ServiceDown",
     "ServiceHealth",

@@ -34,7 +34,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Literal, Protocol, Self, TypeVar
 
 import attrs
 import httpx
@@ -60,6 +60,7 @@ __all__ = [
     "IDEMPOTENT_METHODS",
     "HealthReport",
     "Pipeline",
+    "ServiceAdapter",
     "ServiceClient",
     "parse_retry_after",
 ]
@@ -361,6 +362,24 @@ class ServiceClient:
         query = "&".join(f"{k}={params[k]}" for k in sorted(params)) if params else ""
         return f"{self.service}:{self.credential_fingerprint}:{path}?{query}"
 
+    @property
+    def breaker_state(self) -> str | None:
+        """The pipeline's circuit breaker state (``"closed"``, ``"open"``...), or ``None``."""
+        breaker = getattr(self.pipeline, "breaker", None)
+        return None if breaker is None else str(breaker.state.value)
+
+    async def invalidate(self, *path_prefixes: str) -> int:
+        """Drop the pipeline cache's entries (of these credentials) whose path starts with any of
+        ``path_prefixes`` (``"/library/sections/1/"``); returns how many. No cache: 0."""
+        cache = getattr(self.pipeline, "cache", None)
+        if cache is None:
+            return 0
+        base = f"{self.service}:{self.credential_fingerprint}:"
+        dropped = 0
+        for prefix in path_prefixes:
+            dropped += await cache.invalidate(base + prefix)
+        return int(dropped)
+
     def decode(self, data: Any, model: type[T], endpoint: str) -> T:
         """Structure parsed JSON into ``model``; see :func:`medianest_sdk.decoding.decode`.
 
@@ -576,7 +595,6 @@ class ServiceClient:
         *,
         timeout: float | httpx.Timeout | None = None,
         version: Callable[[httpx.Response], str | None] | None = None,
-        breaker_state: str | None = None,
     ) -> HealthReport:
         """GET ``path`` once, outside the pipeline, and report health with latency.
 
@@ -587,8 +605,11 @@ class ServiceClient:
             path: A cheap endpoint (``/identity`` for Plex, ``/api/v1/status`` for Overseerr).
             timeout: Overrides the client's timeout for the probe.
             version: Extracts the service version from a successful response.
-            breaker_state: Reported as is (adapters pass their pipeline breaker's state).
+
+        The report carries the pipeline breaker's state; an open or isolated breaker makes a
+        passing probe ``"degraded"``.
         """
+        breaker_state = self.breaker_state
         start = time.perf_counter()
         try:
             response = await self._send("GET", path, timeout=timeout, attempt=1)
@@ -786,3 +807,30 @@ def _as_timeout(timeout: float | httpx.Timeout) -> httpx.Timeout:
 
 def _ms_since(start: float) -> float:
     return (time.perf_counter() - start) * 1000.0
+
+
+class ServiceAdapter:
+    """Base of the service adapters: holds ``http`` (a :class:`ServiceClient`) and is an async
+    context manager that closes it (a borrowed httpx client stays open).
+
+    Host apps can build their own adapters on it::
+
+        class Sonarr(ServiceAdapter):
+            def __init__(self, url: str, api_key: str) -> None:
+                self.http = ServiceClient("sonarr", url, headers={"X-Api-Key": Secret(api_key)})
+    """
+
+    http: ServiceClient
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.http.base_url!r})"
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the owned HTTP client (a borrowed one stays open). Idempotent."""
+        await self.http.aclose()

@@ -14,7 +14,7 @@ import httpx
 
 from ..errors import ConnectError, RequestTimeout, TransportError
 from ..events import EventHooks
-from ..http import HealthReport, Pipeline, ServiceClient
+from ..http import HealthReport, Pipeline, ServiceAdapter, ServiceClient
 from ..secrets import Secret
 from .models import (
     MediaPage,
@@ -61,7 +61,7 @@ TTL_REQUESTS = 30.0
 invalidate them at once)."""
 
 
-class OverseerrAdapter:
+class OverseerrAdapter(ServiceAdapter):
     """An async client for Overseerr, Jellyseerr or Seerr.
 
     Args:
@@ -116,16 +116,6 @@ class OverseerrAdapter:
     def __repr__(self) -> str:
         return f"OverseerrAdapter({self.http.base_url!r}, act_as_user={self.act_as_user!r})"
 
-    async def __aenter__(self) -> OverseerrAdapter:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        """Close the owned HTTP client (a borrowed one stays open)."""
-        await self.http.aclose()
-
     # -- helpers ---------------------------------------------------------------------------
 
     async def _get(
@@ -139,9 +129,7 @@ class OverseerrAdapter:
         return await self.http.get_model(path, model, params=params, cache_key=key, cache_ttl=ttl)
 
     async def _invalidate_requests(self) -> None:
-        cache = getattr(self.http.pipeline, "cache", None)
-        if cache is not None:
-            await cache.invalidate(self.http.cache_key("/request").rsplit("?", 1)[0])
+        await self.http.invalidate("/request")
 
     async def _post_request(self, path: str, *, json: Any = None) -> MediaRequest:
         response = await self.http.request("POST", path, json=json, retry_safe=True)
@@ -160,12 +148,7 @@ class OverseerrAdapter:
 
     async def health(self) -> HealthReport:
         """Whether the server answers ``GET /status``, with latency and version."""
-        breaker = getattr(self.http.pipeline, "breaker", None)
-        return await self.http.probe(
-            "/status",
-            version=lambda r: str(r.json().get("version")),
-            breaker_state=None if breaker is None else breaker.state.value,
-        )
+        return await self.http.probe("/status", version=lambda r: str(r.json().get("version")))
 
     # -- requests --------------------------------------------------------------------------
 

@@ -35,7 +35,7 @@ import httpx
 
 from ..errors import DecodeError
 from ..events import EventHooks
-from ..http import HealthReport, Pipeline, ServiceClient
+from ..http import HealthReport, Pipeline, ServiceAdapter, ServiceClient
 from ..secrets import Secret
 from .models import (
     SECTION_ITEM_TYPE,
@@ -83,7 +83,7 @@ def plex_headers(client_identifier: str, product: str) -> dict[str, str]:
     }
 
 
-class PlexAdapter:
+class PlexAdapter(ServiceAdapter):
     """An async client for one Plex Media Server.
 
     Args:
@@ -134,19 +134,6 @@ class PlexAdapter:
             hooks=hooks,
         )
 
-    def __repr__(self) -> str:
-        return f"PlexAdapter({self.http.base_url!r})"
-
-    async def __aenter__(self) -> PlexAdapter:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        """Close the owned HTTP client (a borrowed one stays open)."""
-        await self.http.aclose()
-
     # -- helpers -----------------------------------------------------------------------------
 
     async def _container(
@@ -183,23 +170,11 @@ class PlexAdapter:
         container = await self._container(path, params=params, ttl=ttl)
         return self._list(container, "Metadata", Metadata, path)
 
-    def _cache_prefix(self, path: str) -> str:
-        return self.http.cache_key(path).rsplit("?", 1)[0]
-
     async def _invalidate_section(self, section_id: int | str | None) -> None:
-        cache = getattr(self.http.pipeline, "cache", None)
-        if cache is None:
-            return
-        prefixes = [
-            self._cache_prefix("/library/sections/all"),
-            self._cache_prefix("/library/recentlyAdded"),
-            self._cache_prefix("/hubs/search"),
-        ]
+        prefixes = ["/library/sections/all", "/library/recentlyAdded", "/hubs/search"]
         if section_id is not None:
-            base = self._cache_prefix(f"/library/sections/{section_id}")
-            prefixes += [base + "/", base + "?"]
-        for prefix in prefixes:
-            await cache.invalidate(prefix)
+            prefixes += [f"/library/sections/{section_id}/", f"/library/sections/{section_id}?"]
+        await self.http.invalidate(*prefixes)
 
     # -- server ----------------------------------------------------------------------------
 
@@ -215,11 +190,8 @@ class PlexAdapter:
 
     async def health(self) -> HealthReport:
         """Whether the server answers ``GET /identity``, with latency and version."""
-        breaker = getattr(self.http.pipeline, "breaker", None)
         return await self.http.probe(
-            "/identity",
-            version=lambda r: str(r.json()["MediaContainer"]["version"]),
-            breaker_state=None if breaker is None else breaker.state.value,
+            "/identity", version=lambda r: str(r.json()["MediaContainer"]["version"])
         )
 
     # -- library ---------------------------------------------------------------------------
@@ -497,9 +469,7 @@ class PlexAdapter:
         """Delete a collection (not its items). ``DELETE /library/metadata/{ids}``."""
         section = await self._section_of(collection_key)
         await self.http.request("DELETE", f"/library/metadata/{_segment(collection_key)}")
-        cache = getattr(self.http.pipeline, "cache", None)
-        if cache is not None:
-            await cache.invalidate(self._cache_prefix(f"/library/metadata/{collection_key}"))
+        await self.http.invalidate(f"/library/metadata/{collection_key}")
         await self._invalidate_section(section)
 
     async def _section_of(self, rating_key: int | str) -> int | None:

@@ -23,7 +23,7 @@ import httpx
 from ..decoding import parse_datetime
 from ..errors import DecodeError, SignInError
 from ..events import EventHooks
-from ..http import Pipeline, ServiceClient
+from ..http import Pipeline, ServiceAdapter, ServiceClient
 from ..resilience.limiter import RateLimiter
 from ..resilience.pipeline import ResiliencePipeline
 from ..secrets import Secret
@@ -36,7 +36,7 @@ SERVICE = "plex.tv"
 DEFAULT_LIMIT = "30/minute"
 
 
-class PlexPinAuth:
+class PlexPinAuth(ServiceAdapter):
     """plex.tv PIN sign-in, token validation and server discovery.
 
     Args:
@@ -80,19 +80,6 @@ class PlexPinAuth:
             timeout=timeout,
             hooks=hooks,
         )
-
-    def __repr__(self) -> str:
-        return f"PlexPinAuth({self.http.base_url!r})"
-
-    async def __aenter__(self) -> PlexPinAuth:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        """Close the owned HTTP client."""
-        await self.http.aclose()
 
     def _pin(self, data: Any, endpoint: str) -> PlexPin:
         if not isinstance(data, dict) or not isinstance(data.get("id"), int):

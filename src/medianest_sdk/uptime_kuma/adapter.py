@@ -24,7 +24,7 @@ import httpx
 from ..enums import MonitorStatus
 from ..errors import DecodeError
 from ..events import EventHooks
-from ..http import HealthReport, Pipeline, ServiceClient
+from ..http import HealthReport, Pipeline, ServiceAdapter, ServiceClient
 from ..secrets import Secret
 from .metrics import parse_metrics
 from .models import (
@@ -51,7 +51,7 @@ HEARTBEAT_TTL = 30.0
 """Seconds heartbeats stay in the pipeline's cache (the server itself caches 1 minute)."""
 
 
-class UptimeKumaAdapter:
+class UptimeKumaAdapter(ServiceAdapter):
     """An async client for one Uptime Kuma instance.
 
     Args:
@@ -92,19 +92,6 @@ class UptimeKumaAdapter:
             timeout=timeout,
             hooks=hooks,
         )
-
-    def __repr__(self) -> str:
-        return f"UptimeKumaAdapter({self.http.base_url!r})"
-
-    async def __aenter__(self) -> UptimeKumaAdapter:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        """Close the owned HTTP client (a borrowed one stays open)."""
-        await self.http.aclose()
 
     async def _get(self, path: str, *, fresh: bool, ttl: float) -> Any:
         if fresh:
@@ -263,10 +250,7 @@ class UptimeKumaAdapter:
 
     async def health(self) -> HealthReport:
         """Whether the instance answers ``GET /api/entry-page``, with latency in ms."""
-        breaker = getattr(self.http.pipeline, "breaker", None)
-        return await self.http.probe(
-            "/api/entry-page", breaker_state=None if breaker is None else breaker.state.value
-        )
+        return await self.http.probe("/api/entry-page")
 
 
 def _segment(value: str) -> str:
