@@ -8,7 +8,7 @@ import anyio
 import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 import medianest_sdk as mn
 from medianest_sdk.testing import ManualClock
@@ -175,3 +175,46 @@ def test_redis_never_exceeds_limit_under_concurrency(redis_server: str) -> None:
 
     anyio.run(main)
     assert sum(granted) == 10
+
+
+@pytest.mark.redis
+def test_redis_limiter_stateful(redis_server: str) -> None:
+    """The same property through Redis: never more than the limit in the window, any key mix.
+
+    Redis keeps real time, so a run of rules happens inside one 1-minute window: the model is
+    then exact (a hit is granted iff the key's window has room).
+    """
+    import redis as redis_client
+    from hypothesis import HealthCheck
+
+    redis_client.Redis.from_url(redis_server).flushdb()
+    runs = iter(range(10**6))
+
+    class RedisWindow(RuleBasedStateMachine):
+        def __init__(self) -> None:
+            super().__init__()
+            self.limiter = mn.RateLimiter(
+                f"{LIMIT}/minute", storage=redis_server, namespace=f"run{next(runs)}"
+            )
+            self.granted: dict[str, int] = {"a": 0, "b": 0}
+
+        @rule(key=st.sampled_from(["a", "b"]), cost=st.integers(min_value=1, max_value=2))
+        def hit(self, key: str, cost: int) -> None:
+            allowed = anyio.run(lambda: self.limiter.try_acquire(key, cost))
+            assert allowed == (self.granted[key] + cost <= LIMIT)
+            if allowed:
+                self.granted[key] += cost
+
+        @invariant()
+        def never_more_than_limit(self) -> None:
+            assert all(count <= LIMIT for count in self.granted.values())
+
+    run_state_machine_as_test(
+        RedisWindow,
+        settings=settings(
+            max_examples=15,
+            stateful_step_count=12,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow],
+        ),
+    )
