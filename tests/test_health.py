@@ -10,10 +10,6 @@ import medianest_sdk as mn
 BASE = "http://svc.test"
 
 
-def client(route: str) -> mn.ServiceClient:
-    return mn.ServiceClient("svc", BASE + route)
-
-
 class Probe:
     """An adapter-like object: health() probes a path of a respx-mocked service."""
 

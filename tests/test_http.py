@@ -285,3 +285,23 @@ def test_retry_after_junk_never_raises(junk: str) -> None:
 def test_secret_headers_never_reach_repr(secret: str) -> None:
     c = mn.ServiceClient("svc", BASE, headers={"Authorization": mn.Secret(secret)})
     assert secret not in repr(c)
+
+
+def test_adapter_reprs_hide_url_credentials() -> None:
+    url = "http://admin:hunter2@svc.test:8080"
+    for adapter in (
+        mn.OverseerrAdapter(url, "key"),
+        mn.PlexAdapter(url, "token"),
+        mn.UptimeKumaAdapter(url),
+    ):
+        assert "hunter2" not in repr(adapter)
+        assert "svc.test" in repr(adapter)
+
+
+def test_path_segment_cannot_escape_the_path() -> None:
+    from medianest_sdk.http import path_segment
+
+    assert path_segment("a/b?c=d#e") == "a%2Fb%3Fc%3Dd%23e"
+    assert path_segment(42) == "42"
+    with pytest.raises(ValueError, match="empty"):
+        path_segment("")

@@ -191,7 +191,7 @@ async def test_bad_token(loopback: LoopbackServer) -> None:
     assert "wrong-token-value" not in str(info.value)
 
 
-async def test_default_limiter_throttles_sign_in_calls(loopback: LoopbackServer) -> None:
+async def test_default_pipeline_carries_the_plex_tv_limiter(loopback: LoopbackServer) -> None:
     FakePlexTv().install(loopback)
     signin = auth(loopback)
     describe = signin.http.pipeline.describe()  # type: ignore[union-attr]

@@ -35,6 +35,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol, Self, TypeVar
+from urllib.parse import quote
 
 import attrs
 import httpx
@@ -63,6 +64,7 @@ __all__ = [
     "ServiceAdapter",
     "ServiceClient",
     "parse_retry_after",
+    "path_segment",
 ]
 
 T = TypeVar("T")
@@ -285,13 +287,12 @@ class ServiceClient:
         self._secrets: list[Secret] = list(secrets)
         self._headers = self._reveal(headers or {})
         self._params = self._reveal(params or {})
-        self._timeout: httpx.Timeout | None = None if timeout is None else _as_timeout(timeout)
         self._owns_client = http_client is None
         if http_client is None:
             self._client = httpx.AsyncClient(
                 headers=self._headers,
                 params=self._params,
-                timeout=self._timeout or DEFAULT_TIMEOUT,
+                timeout=DEFAULT_TIMEOUT if timeout is None else _as_timeout(timeout),
                 limits=httpx.Limits(
                     max_connections=max_connections, max_keepalive_connections=max_connections
                 ),
@@ -801,6 +802,19 @@ class ServiceClient:
         )
 
 
+def path_segment(value: int | str) -> str:
+    """``value`` as one URL path segment: everything but unreserved characters percent-encoded,
+    so an id, slug or token can never add a ``/`` or a query.
+
+    Raises:
+        ValueError: ``value`` is empty.
+    """
+    text = str(value)
+    if not text:
+        raise ValueError("a path segment (id, slug or token) must not be empty")
+    return quote(text, safe="")
+
+
 def _as_timeout(timeout: float | httpx.Timeout) -> httpx.Timeout:
     return timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
 
@@ -823,7 +837,7 @@ class ServiceAdapter:
     http: ServiceClient
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.http.base_url!r})"
+        return f"{type(self).__name__}({redact_url(self.http.base_url)!r})"
 
     async def __aenter__(self) -> Self:
         return self

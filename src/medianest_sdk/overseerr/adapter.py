@@ -15,7 +15,7 @@ import httpx
 from ..errors import ConnectError, RequestTimeout, TransportError
 from ..events import EventHooks
 from ..http import HealthReport, Pipeline, ServiceAdapter, ServiceClient
-from ..secrets import Secret
+from ..secrets import Secret, redact_url
 from .models import (
     MediaPage,
     MediaRequest,
@@ -114,7 +114,8 @@ class OverseerrAdapter(ServiceAdapter):
         )
 
     def __repr__(self) -> str:
-        return f"OverseerrAdapter({self.http.base_url!r}, act_as_user={self.act_as_user!r})"
+        url = redact_url(self.http.base_url)
+        return f"OverseerrAdapter({url!r}, act_as_user={self.act_as_user!r})"
 
     # -- helpers ---------------------------------------------------------------------------
 

@@ -36,6 +36,7 @@ import httpx
 from ..errors import DecodeError
 from ..events import EventHooks
 from ..http import HealthReport, Pipeline, ServiceAdapter, ServiceClient
+from ..http import path_segment as _segment
 from ..secrets import Secret
 from .models import (
     SECTION_ITEM_TYPE,
@@ -61,21 +62,14 @@ TTL_SEARCH = 300.0
 """Seconds search results and recently-added lists stay cached (5 minutes)."""
 
 
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("medianest-sdk")
-    except PackageNotFoundError:  # pragma: no cover - source tree never installed
-        return "0"
-
-
 def plex_headers(client_identifier: str, product: str) -> dict[str, str]:
     """The ``X-Plex-*`` headers that identify this app to Plex and plex.tv."""
+    from .. import __version__
+
     return {
         "Accept": "application/json",
         "X-Plex-Product": product,
-        "X-Plex-Version": _version(),
+        "X-Plex-Version": __version__,
         "X-Plex-Client-Identifier": client_identifier,
         "X-Plex-Platform": "Python",
         "X-Plex-Platform-Version": platform.python_version(),
@@ -474,15 +468,6 @@ class PlexAdapter(ServiceAdapter):
 
     async def _section_of(self, rating_key: int | str) -> int | None:
         return (await self.metadata(rating_key)).library_section_id
-
-
-def _segment(value: int | str) -> str:
-    from urllib.parse import quote
-
-    text = str(value)
-    if not text:
-        raise ValueError("an id must not be empty")
-    return quote(text, safe="")
 
 
 def _param(value: str | int | bool) -> str | int:

@@ -14,6 +14,7 @@ client-side :class:`~medianest_sdk.RateLimiter` (30 per minute unless you pass y
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,7 +22,7 @@ import anyio
 import httpx
 
 from ..decoding import parse_datetime
-from ..errors import DecodeError, SignInError
+from ..errors import DecodeError, NotFoundError, SignInError
 from ..events import EventHooks
 from ..http import Pipeline, ServiceAdapter, ServiceClient
 from ..resilience.limiter import RateLimiter
@@ -151,8 +152,6 @@ class PlexPinAuth(ServiceAdapter):
             raise ValueError("timeout and interval must be positive numbers of seconds")
         interval = max(interval, 0.05)
         deadline = anyio.current_time() + timeout
-        from ..errors import NotFoundError
-
         while True:
             try:
                 current = await self.check_pin(pin)
@@ -252,7 +251,5 @@ class PlexPinAuth(ServiceAdapter):
         return resources
 
 
-def _expired(when: Any) -> bool:
-    from datetime import UTC, datetime
-
-    return bool(when <= datetime.now(UTC))
+def _expired(when: datetime) -> bool:
+    return when <= datetime.now(UTC)

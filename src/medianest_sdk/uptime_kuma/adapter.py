@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 from typing import Any, Literal
-from urllib.parse import quote
 
 import httpx
 
@@ -25,6 +24,7 @@ from ..enums import MonitorStatus
 from ..errors import DecodeError
 from ..events import EventHooks
 from ..http import HealthReport, Pipeline, ServiceAdapter, ServiceClient
+from ..http import path_segment as _segment
 from ..secrets import Secret
 from .metrics import parse_metrics
 from .models import (
@@ -251,10 +251,3 @@ class UptimeKumaAdapter(ServiceAdapter):
     async def health(self) -> HealthReport:
         """Whether the instance answers ``GET /api/entry-page``, with latency in ms."""
         return await self.http.probe("/api/entry-page")
-
-
-def _segment(value: str) -> str:
-    """A URL path segment: percent-encode everything but unreserved characters."""
-    if not value:
-        raise ValueError("a path segment (slug or token) must not be empty")
-    return quote(value, safe="")
