@@ -14,7 +14,9 @@ PAGE = b"<!doctype html><html><head><title>No media here</title></head><body>Hi<
 
 class MediaServer:
     """Routes: ``/clip.mp4`` (fast), ``/slow.mp4`` (1 KiB per 20 ms), ``/stall.mp4`` (half,
-    then nothing), ``/missing.mp4`` (404), ``/page.html`` (HTML without media)."""
+    then nothing), ``/gate.mp4`` (headers, then the body once :attr:`gate` is set; the server
+    counts the distinct ``?n=`` jobs inside it), ``/missing.mp4`` (404), ``/page.html`` (HTML
+    without media)."""
 
     def __init__(self, data: bytes | None = None) -> None:
         self.data = data if data is not None else SAMPLE.read_bytes()
@@ -23,6 +25,10 @@ class MediaServer:
         self.peak = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self.gate = threading.Event()
+        self.gate_jobs: dict[str, int] = {}
+        self.gate_seen: set[str] = set()
+        self.gate_peak = 0
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -51,7 +57,7 @@ class MediaServer:
                 self._serve(body=True)
 
             def _serve(self, body: bool) -> None:
-                path = self.path.split("?", 1)[0]
+                path, _, query = self.path.partition("?")
                 server.requests.append(f"{self.command} {path}")
                 data = server.data
                 try:
@@ -59,6 +65,10 @@ class MediaServer:
                         self._headers(200, "text/html; charset=utf-8", len(PAGE))
                         if body:
                             self.wfile.write(PAGE)
+                    elif path == "/gate.mp4":
+                        self._headers(200, "video/mp4", len(data))
+                        if body:
+                            self._gated(query, data)
                     elif path in ("/clip.mp4", "/slow.mp4", "/stall.mp4"):
                         self._headers(200, "video/mp4", len(data))
                         if not body:
@@ -90,6 +100,22 @@ class MediaServer:
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
+            def _gated(self, job: str, data: bytes) -> None:
+                # One download may open several connections (yt-dlp probes, then fetches):
+                # the server counts jobs, not connections.
+                with server._lock:
+                    server.gate_jobs[job] = server.gate_jobs.get(job, 0) + 1
+                    server.gate_seen.add(job)
+                    server.gate_peak = max(server.gate_peak, len(server.gate_jobs))
+                try:
+                    server.gate.wait(60)
+                    self.wfile.write(data)
+                finally:
+                    with server._lock:
+                        server.gate_jobs[job] -= 1
+                        if not server.gate_jobs[job]:
+                            del server.gate_jobs[job]
+
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
@@ -105,5 +131,6 @@ class MediaServer:
         self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
     ) -> None:
         self._stop.set()
+        self.gate.set()
         self._httpd.shutdown()
         self._httpd.server_close()

@@ -1,4 +1,4 @@
-"""Responses recorded from real servers (../shared/fixtures), replayed through respx."""
+"""Responses recorded from real servers (``tests/data/recorded``), replayed through respx."""
 
 from __future__ import annotations
 
@@ -8,22 +8,13 @@ from typing import Any
 
 import httpx
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-FIXTURES = SHARED / "fixtures"
-SPECS = SHARED / "specs"
-
-
-def _need_shared() -> None:
-    if not FIXTURES.is_dir():
-        raise FileNotFoundError(
-            f"recorded responses not found at {FIXTURES}: the project's shared/ folder "
-            "(fixtures and specs) must sit beside the repository, as it does in CI"
-        )
+DATA = Path(__file__).resolve().parent / "data"
+FIXTURES = DATA / "recorded"
+SPECS = DATA / "specs"
 
 
 def recorded(service: str, name: str) -> httpx.Response:
     """The recorded response ``name`` of ``service`` as an ``httpx.Response``."""
-    _need_shared()
     head = (FIXTURES / service / f"{name}.headers").read_text().splitlines()
     status = int(head[0].split()[1])
     headers = []
@@ -48,5 +39,4 @@ def recorded_json(service: str, name: str) -> Any:
 
 def fixture_names(service: str) -> list[str]:
     """Every recorded response of ``service``."""
-    _need_shared()
     return sorted(p.stem for p in (FIXTURES / service).glob("*.body"))

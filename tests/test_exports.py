@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import importlib
 import inspect
 import subprocess
 import sys
@@ -39,7 +40,36 @@ def test_import_stays_light() -> None:
     assert out.stdout.strip() == ""
 
 
-def test_version_comes_from_metadata() -> None:
-    from importlib.metadata import version
+def test_version_is_the_project_version() -> None:
+    import tomllib
+    from pathlib import Path
 
-    assert mn.__version__ == version("medianest-sdk")
+    pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+    declared = tomllib.loads(pyproject.read_text())["project"]["version"]
+    assert mn.__version__ == declared
+
+
+def test_one_table_drives_all_lazy_loading_and_typing() -> None:
+    """``_EXPORTS`` (lazy loading), ``__all__`` and the ``TYPE_CHECKING`` imports list the same
+    names from the same modules, so a name cannot be public in one and missing in another."""
+    import ast
+    from pathlib import Path
+
+    source = Path(mn.__file__).read_text()
+    tree = ast.parse(source)
+    typed: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+            for stmt in node.body:
+                assert isinstance(stmt, ast.ImportFrom) and stmt.level == 1
+                for alias in stmt.names:
+                    assert alias.asname is None
+                    typed[alias.name] = str(stmt.module)
+    table = dict(mn._EXPORTS)
+    assert typed == table
+    assert set(mn.__all__) == {"__version__", *table}
+    assert len(mn.__all__) == len(set(mn.__all__))
+    for name, module in table.items():
+        assert getattr(importlib.import_module(f"medianest_sdk.{module}"), name) is getattr(
+            mn, name
+        )

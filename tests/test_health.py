@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import anyio
+import anyio.lowlevel
 import httpx
 import pytest
 import respx
 
 import medianest_sdk as mn
+from medianest_sdk.testing import ManualClock
 
 BASE = "http://svc.test"
 
@@ -116,18 +118,22 @@ async def test_window_statistics_and_events() -> None:
 
 
 async def test_runs_periodically_and_stops_cleanly() -> None:
+    clock = ManualClock()
     calls = 0
 
     async def check() -> None:
         nonlocal calls
         calls += 1
 
-    async with mn.HealthMonitor({"svc": check}, interval=0.02) as monitor:
-        await anyio.sleep(0.15)
+    async with mn.HealthMonitor({"svc": check}, interval=30, clock=clock) as monitor:
+        with anyio.fail_after(10):
+            while calls < 3:
+                await anyio.lowlevel.checkpoint()
         assert monitor.snapshot()["svc"].status == "healthy"
     seen = calls
-    assert seen >= 3
-    await anyio.sleep(0.05)
+    assert clock.slept[:2] == [30, 30]  # rounds are `interval` apart on the monitor's clock
+    for _ in range(100):
+        await anyio.lowlevel.checkpoint()
     assert calls == seen  # nothing runs after exit
 
 

@@ -280,11 +280,30 @@ def test_retry_after_junk_never_raises(junk: str) -> None:
     assert value is None or value >= 0.0
 
 
-@settings(max_examples=25)
+@settings(max_examples=25, deadline=None)
 @given(secret_text)
-def test_secret_headers_never_reach_repr(secret: str) -> None:
-    c = mn.ServiceClient("svc", BASE, headers={"Authorization": mn.Secret(secret)})
-    assert secret not in repr(c)
+def test_secret_headers_never_reach_repr_or_errors(secret: str) -> None:
+    def reflect(request: httpx.Request) -> httpx.Response:
+        # A server that echoes the credential it was sent back in its error body.
+        return httpx.Response(401, json={"error": f"bad key {request.headers['Authorization']}"})
+
+    async def call() -> mn.MediaNestError:
+        async with mn.ServiceClient(
+            "svc",
+            BASE,
+            headers={"Authorization": mn.Secret(secret)},
+            transport=httpx.MockTransport(reflect),
+        ) as c:
+            assert secret not in repr(c)
+            with pytest.raises(mn.AuthenticationError) as info:
+                await c.get_json("/x")
+            return info.value
+
+    error = anyio.run(call)
+    assert isinstance(error, mn.HTTPStatusError)
+    assert "bad key" in error.body_excerpt
+    for text in (str(error), repr(error), error.body_excerpt):
+        assert secret not in text
 
 
 def test_adapter_reprs_hide_url_credentials() -> None:

@@ -13,6 +13,7 @@ import medianest_sdk as mn
 from medianest_sdk.ytdlp import DownloadProgress, YtDlpRunner
 
 from .media_server import SAMPLE, MediaServer
+from .waiting import wait_until
 
 
 @pytest.fixture
@@ -121,25 +122,20 @@ async def test_quota_refuses_the_sixth_download_for_one_key(
 
 async def test_concurrency_never_exceeds_max(media: MediaServer, tmp_path: Path) -> None:
     runner = YtDlpRunner(tmp_path, max_concurrent=2)
-    peak = 0
 
     async def one(n: int) -> None:
-        await runner.download(f"{media.url}/slow.mp4?n={n}").result()
+        await runner.download(f"{media.url}/gate.mp4?{n}").result()
 
-    async def watch() -> None:
-        nonlocal peak
-        while True:
-            peak = max(peak, runner.bulkhead.in_use)
-            await anyio.sleep(0.01)
-
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(watch)
-        async with anyio.create_task_group() as downloads:
-            for n in range(4):
-                downloads.start_soon(one, n)
-        tg.cancel_scope.cancel()
-    assert peak == 2
-    assert media.peak <= 2
+    async with anyio.create_task_group() as downloads:
+        for n in range(4):
+            downloads.start_soon(one, n)
+        # The gate holds every transfer: two jobs reach the server, two wait for a slot.
+        # With a third slot, `waiting` would never reach 2 and wait_until would fail the test.
+        await wait_until(lambda: len(media.gate_seen) == 2 and runner.bulkhead.waiting == 2)
+        assert runner.bulkhead.in_use == 2
+        media.gate.set()
+    assert media.gate_seen == {"0", "1", "2", "3"}
+    assert media.gate_peak == 2
 
 
 @pytest.mark.parametrize(

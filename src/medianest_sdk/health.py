@@ -13,7 +13,6 @@ Statuses:
 from __future__ import annotations
 
 import math
-import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
@@ -27,6 +26,7 @@ import attrs
 from .errors import AuthenticationError, CircuitOpenError, ConnectError, MediaNestError
 from .events import EventHooks, HealthStatusChanged, ServiceDown, ServiceUp
 from .http import HealthReport
+from .resilience import Clock, SystemClock
 from .secrets import redact_text, redact_url
 
 __all__ = ["HealthCheck", "HealthMonitor", "ServiceHealth", "Status"]
@@ -120,6 +120,8 @@ class HealthMonitor:
         window: How many recent checks per service the statistics cover.
         hooks: Receives :class:`~medianest_sdk.HealthStatusChanged`,
             :class:`~medianest_sdk.ServiceUp` and :class:`~medianest_sdk.ServiceDown`.
+        clock: Where the monitor sleeps between rounds and times checks (latency); the system
+            clock by default, :class:`~medianest_sdk.testing.ManualClock` in tests.
 
     Raises:
         ValueError: no checks, a check that is neither kind, or a non-positive number.
@@ -140,6 +142,7 @@ class HealthMonitor:
         timeout: float = 5.0,
         window: int = 100,
         hooks: EventHooks | None = None,
+        clock: Clock | None = None,
     ) -> None:
         if not checks:
             raise ValueError("HealthMonitor needs at least one check")
@@ -158,6 +161,7 @@ class HealthMonitor:
         self.timeout = timeout
         self.window = window
         self.hooks = hooks if hooks is not None else EventHooks()
+        self.clock: Clock = clock if clock is not None else SystemClock()
         self._tracks = {name: _Track(deque(maxlen=window)) for name in self._checks}
         self._task_group: anyio.abc.TaskGroup | None = None
 
@@ -180,7 +184,7 @@ class HealthMonitor:
     async def _loop(self) -> None:
         while True:
             await self.check_all()
-            await anyio.sleep(self.interval)
+            await self.clock.sleep(self.interval)
 
     async def check_all(self) -> dict[str, ServiceHealth]:
         """Run one round of every check now, concurrently; return the new snapshot."""
@@ -190,7 +194,7 @@ class HealthMonitor:
         return self.snapshot()
 
     async def _check(self, name: str) -> None:
-        start = time.perf_counter()
+        start = self.clock.now()
         report: HealthReport
         try:
             with anyio.fail_after(self.timeout):
@@ -198,7 +202,7 @@ class HealthMonitor:
         except Exception as exc:
             report = _classify(name, exc)
         else:
-            elapsed = (time.perf_counter() - start) * 1000
+            elapsed = (self.clock.now() - start) * 1000
             if isinstance(outcome, HealthReport):
                 report = outcome
             elif outcome is False:
