@@ -61,10 +61,10 @@ async def pipeline_vs_raw(url: str, rounds: int) -> Rows:
             return response.json()
 
         async def ours_get() -> Any:
-            return await ours.get_json("/json", cache_key=f"miss-{next(counter)}")
+            return await ours.get_json("/json", params={"n": next(counter)}, cache=True)
 
         async def ours_get_t() -> Any:
-            return await ours_t.get_json("/json", cache_key=f"miss-{next(counter)}")
+            return await ours_t.get_json("/json", params={"n": next(counter)}, cache=True)
 
         sides = [
             Side("raw httpx get + json()", raw_get),

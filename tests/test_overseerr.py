@@ -253,9 +253,13 @@ async def test_error_mapping_from_recorded_responses(respx_mock: respx.MockRoute
     async with seerr() as s:
         with pytest.raises(mn.NotFoundError, match="Request not found"):
             await s.request(404)
-        with pytest.raises(mn.AuthenticationError, match="missing or unknown") as e401:
+        with pytest.raises(
+            mn.AuthenticationError, match="401 Unauthorized: the credentials were not accepted"
+        ) as e401:
             await s.me()
-        with pytest.raises(mn.AuthenticationError, match="lack a permission") as e403:
+        with pytest.raises(
+            mn.AuthenticationError, match="403 Forbidden: the service refused"
+        ) as e403:
             await s.user(1)
         with pytest.raises(mn.HTTPStatusError, match="should be number") as e400:
             await s.requests()

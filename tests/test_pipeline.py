@@ -301,9 +301,8 @@ async def test_service_client_retries_then_caches(respx_mock: respx.MockRouter) 
     )
     pipeline = full_pipeline()
     async with mn.ServiceClient("svc", "http://svc.test", pipeline=pipeline) as client:
-        key = client.cache_key("/items")
-        assert await client.get_json("/items", cache_key=key) == [1, 2]
-        assert await client.get_json("/items", cache_key=key) == [1, 2]
+        assert await client.get_json("/items", cache=True) == [1, 2]
+        assert await client.get_json("/items", cache=True) == [1, 2]
     assert route.call_count == 2
 
 
@@ -341,5 +340,5 @@ async def test_redis_backed_pipeline(redis_url: str, loopback: LoopbackServer) -
     )
     async with mn.ServiceClient("svc", loopback.url, pipeline=pipeline) as client:
         for _ in range(3):
-            assert await client.get_json("/x", cache_key=client.cache_key("/x")) == {"ok": True}
+            assert await client.get_json("/x", cache=True) == {"ok": True}
     assert len(loopback.seen) == 1

@@ -463,10 +463,10 @@ def test_library_example(loopback: LoopbackServer) -> None:
     assert all(s.headers.get("X-Plex-Token") == TOKEN for s in loopback.seen)
     bad = subprocess.run(
         [sys.executable, str(example)],
-        env={**env, "PLEX_TOKEN": "wrong"},
+        env={**env, "PLEX_TOKEN": "wr0ng-t0ken"},
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert bad.returncode == 1
-    assert "401" in bad.stderr and "wrong" not in bad.stderr
+    assert "401" in bad.stderr and "wr0ng-t0ken" not in bad.stderr

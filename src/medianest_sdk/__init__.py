@@ -172,6 +172,7 @@ _SUBMODULES = frozenset(
         "secrets",
         "testing",
         "uptime_kuma",
+        "version",
         "webhooks",
         "ytdlp",
     }
@@ -240,19 +241,12 @@ __all__ = [
 ]
 
 
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("medianest-sdk")
-    except PackageNotFoundError:  # a source tree that was never installed
-        return "0.0.0+unknown"
-
-
 def __getattr__(name: str) -> Any:
     """Load a public name (or a submodule) on first use and keep it."""
     if name == "__version__":
-        value: Any = _version()
+        from .version import sdk_version
+
+        value: Any = sdk_version()
     elif name in _EXPORTS:
         value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
     elif name in _SUBMODULES:

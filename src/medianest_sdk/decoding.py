@@ -8,6 +8,7 @@ all the time), while a missing required field or a value of the wrong type raise
 from __future__ import annotations
 
 import enum
+import json
 import re
 import types
 import typing
@@ -29,6 +30,7 @@ __all__ = [
     "decode",
     "json_key",
     "parse_datetime",
+    "parse_json",
 ]
 
 T = TypeVar("T")
@@ -212,13 +214,46 @@ def decode(data: Any, cls: type[T], *, service: str, endpoint: str) -> T:
             endpoint=endpoint,
             field=field,
         ) from exc
+    except RecursionError:
+        raise DecodeError(
+            f"{endpoint}: response is nested too deeply to fit {_type_name(cls)}",
+            service=service,
+            endpoint=endpoint,
+            field="$",
+        ) from None
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise DecodeError(
-            f"{endpoint}: response does not fit {_type_name(cls)}: {type(exc).__name__}: {exc}",
+            f"{endpoint}: response does not fit {_type_name(cls)}: {type(exc).__name__}: "
+            f"{str(exc)[:200]}",
             service=service,
             endpoint=endpoint,
             field="$",
         ) from exc
+
+
+def parse_json(body: bytes | str, *, service: str | None, endpoint: str) -> Any:
+    """Parse a JSON document (RFC 8259) from a response or webhook body.
+
+    Hostile bodies end in :class:`DecodeError`, never in another exception: invalid JSON, bytes
+    that are not UTF-8/16/32, and nesting deeper than the interpreter's recursion limit
+    (``[[[[...`` 100,000 deep) alike. The body size is bounded by the caller
+    (``ServiceClient(max_response_bytes=)``, the webhook body limit).
+
+    Args:
+        body: The raw body (bytes: the encoding is detected as RFC 8259 section 8.1 allows).
+        service: Service name for the error, or ``None``.
+        endpoint: What was parsed, e.g. ``"GET /library/sections"``.
+
+    Raises:
+        DecodeError: the body is not JSON (``field`` is ``None``) or is nested too deeply.
+    """
+    try:
+        return json.loads(body)
+    except RecursionError:
+        reason = "nested too deeply"
+    except (ValueError, TypeError) as exc:  # JSONDecodeError, UnicodeDecodeError
+        reason = f"not JSON ({type(exc).__name__})"
+    raise DecodeError(f"{endpoint}: body is {reason}", service=service, endpoint=endpoint)
 
 
 def _type_name(cls: object) -> str:

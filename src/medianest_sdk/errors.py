@@ -5,18 +5,22 @@ and carries the name of the service it concerns (``"plex"``, ``"overseerr"``, ..
 or ``None`` when no service is involved::
 
     MediaNestError
-    ├── TransportError                 the request did not get an HTTP answer
+    ├── InvalidRequestError            the request cannot be built as given (also a ValueError)
+    ├── TransportError                 the request did not get a whole HTTP answer
     │   ├── ConnectError               no connection (refused, DNS, TLS); never sent
-    │   └── RequestTimeout             connect/read/write/pool timeout
-    ├── HTTPStatusError                the service answered with a 4xx/5xx status
+    │   └── RequestTimeout             connect/read/write/pool, attempt or total timeout
+    ├── HTTPStatusError                the service answered with a status we do not accept
+    │   ├── RedirectError              3xx to another origin, or too many redirects
     │   ├── AuthenticationError        401, 403
     │   ├── NotFoundError              404
     │   ├── RateLimitedError           429 (``retry_after``)
     │   └── ServerError                5xx (``retry_after`` from 503)
+    ├── ResponseTooLargeError          a response body over ``max_response_bytes``
+    ├── PipelineTimeout                a pipeline's attempt or total timeout (also a TimeoutError)
     ├── CircuitOpenError               the circuit breaker rejected the call (``retry_after``)
     ├── RateLimitExceeded              our own rate limiter refused the call (``retry_after``)
     ├── BulkheadFullError              too many calls waiting for a concurrency slot
-    ├── DecodeError                    a response did not fit the typed model
+    ├── DecodeError                    a response is not JSON, too deep, or does not fit the model
     ├── WebhookVerificationError       an incoming webhook failed verification (``reason``)
     ├── TokenVaultError                a vault token was tampered with, wrongly keyed or expired
     ├── SignInError                    a plex.tv PIN sign-in expired or ran past its deadline
@@ -35,11 +39,15 @@ Two class attributes drive the resilience primitives, which know nothing of HTTP
   retried. Every other 4xx is the caller's error: never retried, never opens a breaker.
 - ``retry_safe``: the request certainly did not reach the service, so even a non-idempotent
   call (POST) may be retried (a refused connection, a pool timeout, a 429).
+
+Every error pickles (``pickle.dumps(exc)`` round-trips its class, message and attributes), so
+it can cross a process or task-queue boundary; its ``__cause__`` and traceback do not travel.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 __all__ = [
     "AuthenticationError",
@@ -52,13 +60,17 @@ __all__ = [
     "DownloadNetworkError",
     "DownloadStorageError",
     "HTTPStatusError",
+    "InvalidRequestError",
     "MediaNestError",
     "MediaUnavailableError",
     "NotFoundError",
+    "PipelineTimeout",
     "PostProcessingError",
     "RateLimitExceeded",
     "RateLimitedError",
+    "RedirectError",
     "RequestTimeout",
+    "ResponseTooLargeError",
     "ServerError",
     "SignInError",
     "TokenVaultError",
@@ -91,9 +103,40 @@ class MediaNestError(Exception):
     def __str__(self) -> str:
         return f"{self.service}: {self.message}" if self.service else self.message
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only constructor arguments defeat BaseException's default pickling:
+        # rebuild from the class, the args and the attributes instead.
+        return (_restore, (type(self), self.args, dict(self.__dict__)))
+
+
+def _restore(cls: type[MediaNestError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    exc = cls.__new__(cls, *args)
+    exc.args = args
+    exc.__dict__.update(state)
+    return exc
+
+
+class InvalidRequestError(MediaNestError, ValueError):
+    """The request cannot be built or sent as given, so it never left this process: an invalid
+    URL, a header value with a line break or a non-ASCII character, a cookie conflict, a
+    scheme other than http(s). The message names the part, never its value.
+
+    Attributes:
+        method: The HTTP method, upper case.
+        url: The request URL with secrets redacted.
+    """
+
+    retry_safe = True
+
+    def __init__(self, message: str, *, service: str | None, method: str, url: str) -> None:
+        super().__init__(message, service=service)
+        self.method = method
+        self.url = url
+
 
 class TransportError(MediaNestError):
-    """The request got no HTTP answer (connection, protocol or timeout failure).
+    """The request got no whole HTTP answer (connection, protocol or timeout failure, or a
+    connection lost while the body was read).
 
     Attributes:
         method: The HTTP method, upper case.
@@ -118,10 +161,12 @@ class ConnectError(TransportError):
 
 
 class RequestTimeout(TransportError):
-    """A connect, read, write or pool timeout elapsed.
+    """A timeout elapsed.
 
     Attributes:
-        phase: ``"connect"``, ``"read"``, ``"write"``, ``"pool"`` or ``"total"``.
+        phase: httpx's phases ``"connect"``, ``"read"``, ``"write"``, ``"pool"``; or the
+            pipeline's ``"attempt"`` (its ``attempt_timeout``, one try) and ``"total"`` (its
+            ``timeout``, every try and wait together).
     """
 
     def __init__(
@@ -169,8 +214,73 @@ class HTTPStatusError(MediaNestError):
         self.transient = status in (408, 429) or status >= 500
 
 
+class RedirectError(HTTPStatusError):
+    """A 3xx answer that was not followed: its target is on another origin (scheme, host and
+    port), where the service's credentials must not go, or the chain of same-origin redirects
+    is longer than the client allows. Point ``base_url`` at the final address.
+
+    Attributes:
+        location: The redirect target, redacted (``None`` when there is no ``Location``).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        service: str | None,
+        method: str,
+        url: str,
+        status: int,
+        location: str | None,
+    ) -> None:
+        super().__init__(message, service=service, method=method, url=url, status=status)
+        self.location = location
+        self.transient = False
+
+
+class ResponseTooLargeError(MediaNestError):
+    """A response body (after Content-Encoding) is larger than the client's
+    ``max_response_bytes``; the rest was not read.
+
+    Attributes:
+        method: The HTTP method, upper case.
+        url: The request URL with secrets redacted.
+        limit: The cap in bytes.
+    """
+
+    def __init__(
+        self, message: str, *, service: str | None, method: str, url: str, limit: int
+    ) -> None:
+        super().__init__(message, service=service)
+        self.method = method
+        self.url = url
+        self.limit = limit
+
+
+class PipelineTimeout(MediaNestError, TimeoutError):
+    """A :class:`~medianest_sdk.ResiliencePipeline` timeout elapsed (also a
+    :class:`TimeoutError`). ``ServiceClient`` turns it into :class:`RequestTimeout` with the same
+    ``phase``.
+
+    Attributes:
+        phase: ``"attempt"`` (``attempt_timeout``: one try) or ``"total"`` (``timeout``: the
+            whole call, retries and waits included).
+        seconds: The timeout that elapsed, in seconds.
+    """
+
+    transient = True
+
+    def __init__(self, phase: str, seconds: float, *, service: str | None = None) -> None:
+        what = "attempt timeout" if phase == "attempt" else "total timeout"
+        super().__init__(f"the pipeline's {what} of {seconds:g} s elapsed", service=service)
+        self.phase = phase
+        self.seconds = seconds
+
+
 class AuthenticationError(HTTPStatusError):
-    """401 (no or unknown credentials) or 403 (credentials lack a permission)."""
+    """401 (no, unknown or wrong credentials) or 403 (refused). What each means depends on
+    the service (Overseerr and Seerr answer 403 to a wrong API key): the message says which
+    status came, not a guess at why."""
 
 
 class NotFoundError(HTTPStatusError):

@@ -10,10 +10,12 @@
 
 from __future__ import annotations
 
+import functools
 import hmac
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import quote, quote_plus, unquote, urlsplit, urlunsplit
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
@@ -25,6 +27,7 @@ __all__ = [
     "SENSITIVE_QUERY_PARAMS",
     "Secret",
     "TokenVault",
+    "encoded_forms",
     "redact_headers",
     "redact_text",
     "redact_url",
@@ -242,14 +245,38 @@ _QUERY_SECRET = re.compile(
 )
 
 
+# The characters httpx leaves unencoded in a path and in a query (RFC 3986 sub-delims and
+# ":@/?"); together with quote(safe="") and quote_plus they give every form a URL can carry.
+_URL_SAFE_SETS = ("", "/", "!$&'()*+,;=:@/", "!$&'()*+,;=:@/?")
+
+
+@functools.lru_cache(maxsize=512)
+def encoded_forms(value: str) -> frozenset[str]:
+    """Every form in which ``value`` may appear in a URL, a log line or a JSON body: raw,
+    percent-encoded (as httpx encodes paths and queries, with upper- and lower-case hex,
+    ``+`` for spaces) and JSON-escaped. Redacting them all means a token with reserved,
+    non-ASCII or control characters cannot slip through in an encoded form."""
+    forms = {value, quote_plus(value, errors="surrogatepass")}
+    for safe in _URL_SAFE_SETS:
+        encoded = quote(value, safe=safe, errors="surrogatepass")
+        forms.add(encoded)
+        forms.add(re.sub(r"%[0-9A-F]{2}", lambda m: m[0].lower(), encoded))
+    forms.add(json.dumps(value)[1:-1])
+    forms.add(json.dumps(value, ensure_ascii=False)[1:-1])
+    return frozenset(f for f in forms if f)
+
+
 def redact_text(text: str, secrets: Iterable[str | Secret] = ()) -> str:
     """Return ``text`` with every occurrence of the given secrets, and the values of secret
     query parameters (``X-Plex-Token=...``, ``apikey=...``), replaced by ``***``.
 
-    Used on response-body excerpts and messages. Replacement is repeated until no secret
-    remains, so a secret can never be re-formed from the pieces around a mask.
+    Each secret is matched in every form of :func:`encoded_forms` (raw, percent-encoded,
+    JSON-escaped). Used on URLs, response bodies, reason phrases and messages. Replacement is
+    repeated until no secret remains, so a secret can never be re-formed from the pieces
+    around a mask.
     """
-    values = sorted({_as_text(s) for s in secrets if _as_text(s)}, key=len, reverse=True)
+    raw = {_as_text(s) for s in secrets}
+    values = sorted({form for v in raw if v for form in encoded_forms(v)}, key=len, reverse=True)
     text = _QUERY_SECRET.sub(lambda m: f"{m['name']}{m['sep']}{MASK}", text)
     if any(value in MASK and value in text for value in values):
         # A secret made of mask characters would re-form around every mask: keep nothing.

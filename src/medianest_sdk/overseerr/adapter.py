@@ -10,11 +10,9 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
-import httpx
-
 from ..errors import ConnectError, RequestTimeout, TransportError
 from ..events import EventHooks
-from ..http import HealthReport, Pipeline, ServiceAdapter, ServiceClient
+from ..http import AsyncHTTPClient, HealthReport, Pipeline, ServiceAdapter, ServiceClient, Timeout
 from ..secrets import Secret, redact_url
 from .models import (
     MediaPage,
@@ -70,8 +68,8 @@ class OverseerrAdapter(ServiceAdapter):
         act_as_user: A user id to act as (``X-API-User``): requests are created and checked as
             that user, with that user's permissions and quotas.
         pipeline: A :class:`~medianest_sdk.ResiliencePipeline` for every call.
-        http_client: An :class:`httpx.AsyncClient` you own (never closed by the adapter).
-        timeout: Seconds or an :class:`httpx.Timeout` (default 5 s connect, 10 s otherwise).
+        http_client: An ``httpx.AsyncClient`` you own (never closed by the adapter).
+        timeout: Seconds or an ``Timeout`` (default 5 s connect, 10 s otherwise).
         hooks: Receives the request events.
 
     Errors: 401 (no or unknown key) and 403 (the key's user lacks a permission, such as
@@ -92,8 +90,8 @@ class OverseerrAdapter(ServiceAdapter):
         *,
         act_as_user: int | None = None,
         pipeline: Pipeline | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        timeout: float | httpx.Timeout | None = None,
+        http_client: AsyncHTTPClient | None = None,
+        timeout: float | Timeout | None = None,
         hooks: EventHooks | None = None,
     ) -> None:
         headers: dict[str, str | Secret] = {
@@ -103,14 +101,16 @@ class OverseerrAdapter(ServiceAdapter):
         if act_as_user is not None:
             headers["X-API-User"] = str(int(act_as_user))
         self.act_as_user = act_as_user
-        self.http = ServiceClient(
-            SERVICE,
-            base_url.rstrip("/") + "/api/v1",
-            headers=headers,
-            pipeline=pipeline,
-            http_client=http_client,
-            timeout=timeout,
-            hooks=hooks,
+        super().__init__(
+            ServiceClient(
+                SERVICE,
+                base_url.rstrip("/") + "/api/v1",
+                headers=headers,
+                pipeline=pipeline,
+                http_client=http_client,
+                timeout=timeout,
+                hooks=hooks,
+            )
         )
 
     def __repr__(self) -> str:
@@ -126,8 +126,9 @@ class OverseerrAdapter(ServiceAdapter):
         params: dict[str, Any] | None = None,
         ttl: float | None = None,
     ) -> T:
-        key = None if ttl is None else self.http.cache_key(path, params)
-        return await self.http.get_model(path, model, params=params, cache_key=key, cache_ttl=ttl)
+        return await self.http.get_model(
+            path, model, params=params, cache=ttl is not None, cache_ttl=ttl
+        )
 
     async def _invalidate_requests(self) -> None:
         await self.http.invalidate("/request")

@@ -31,13 +31,12 @@ import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, TypeVar
 
-import httpx
-
 from ..errors import DecodeError
 from ..events import EventHooks
-from ..http import HealthReport, Pipeline, ServiceAdapter, ServiceClient
+from ..http import AsyncHTTPClient, HealthReport, Pipeline, ServiceAdapter, ServiceClient, Timeout
 from ..http import path_segment as _segment
 from ..secrets import Secret
+from ..version import sdk_version
 from .models import (
     SECTION_ITEM_TYPE,
     LibrarySection,
@@ -64,12 +63,10 @@ TTL_SEARCH = 300.0
 
 def plex_headers(client_identifier: str, product: str) -> dict[str, str]:
     """The ``X-Plex-*`` headers that identify this app to Plex and plex.tv."""
-    from .. import __version__
-
     return {
         "Accept": "application/json",
         "X-Plex-Product": product,
-        "X-Plex-Version": __version__,
+        "X-Plex-Version": sdk_version(),
         "X-Plex-Client-Identifier": client_identifier,
         "X-Plex-Platform": "Python",
         "X-Plex-Platform-Version": platform.python_version(),
@@ -90,8 +87,8 @@ class PlexAdapter(ServiceAdapter):
         pipeline: A :class:`~medianest_sdk.ResiliencePipeline` for every call. With a cache,
             server info and identity are kept 1 hour, sections and items 30 minutes, search
             5 minutes; keys include a hash of the token, so users never share results.
-        http_client: An :class:`httpx.AsyncClient` you own (never closed by the adapter).
-        timeout: Seconds or :class:`httpx.Timeout` (default 5 s connect, 10 s otherwise).
+        http_client: An ``httpx.AsyncClient`` you own (never closed by the adapter).
+        timeout: Seconds or ``Timeout`` (default 5 s connect, 10 s otherwise).
         hooks: Receives the request events.
 
     Example::
@@ -109,8 +106,8 @@ class PlexAdapter(ServiceAdapter):
         client_identifier: str | None = None,
         product: str = "medianest-sdk",
         pipeline: Pipeline | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        timeout: float | httpx.Timeout | None = None,
+        http_client: AsyncHTTPClient | None = None,
+        timeout: float | Timeout | None = None,
         hooks: EventHooks | None = None,
     ) -> None:
         self.client_identifier = client_identifier or uuid.uuid4().hex
@@ -118,14 +115,16 @@ class PlexAdapter(ServiceAdapter):
             **plex_headers(self.client_identifier, product),
             "X-Plex-Token": Secret.coerce(token),
         }
-        self.http = ServiceClient(
-            SERVICE,
-            base_url,
-            headers=headers,
-            pipeline=pipeline,
-            http_client=http_client,
-            timeout=timeout,
-            hooks=hooks,
+        super().__init__(
+            ServiceClient(
+                SERVICE,
+                base_url,
+                headers=headers,
+                pipeline=pipeline,
+                http_client=http_client,
+                timeout=timeout,
+                hooks=hooks,
+            )
         )
 
     # -- helpers -----------------------------------------------------------------------------
@@ -138,11 +137,8 @@ class PlexAdapter(ServiceAdapter):
         headers: Mapping[str, str] | None = None,
         ttl: float | None = None,
     ) -> dict[str, Any]:
-        key = None
-        if ttl is not None:
-            key = self.http.cache_key(path, {**(params or {}), **(headers or {})})
         data = await self.http.get_json(
-            path, params=params, headers=headers, cache_key=key, cache_ttl=ttl
+            path, params=params, headers=headers, cache=ttl is not None, cache_ttl=ttl
         )
         container = data.get("MediaContainer") if isinstance(data, dict) else None
         if not isinstance(container, dict):

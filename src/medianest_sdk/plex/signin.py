@@ -19,12 +19,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 import anyio
-import httpx
 
 from ..decoding import parse_datetime
 from ..errors import DecodeError, NotFoundError, SignInError
 from ..events import EventHooks
-from ..http import Pipeline, ServiceAdapter, ServiceClient
+from ..http import AsyncHTTPClient, Pipeline, ServiceAdapter, ServiceClient, Timeout
 from ..resilience.limiter import RateLimiter
 from ..resilience.pipeline import ResiliencePipeline
 from ..secrets import Secret
@@ -48,8 +47,8 @@ class PlexPinAuth(ServiceAdapter):
         app_url: Where users confirm PINs (``https://app.plex.tv``).
         pipeline: A :class:`~medianest_sdk.ResiliencePipeline`; by default one with a
             ``RateLimiter("30/minute")`` that waits for a slot (plex.tv limits sign-in calls).
-        http_client: An :class:`httpx.AsyncClient` you own.
-        timeout: Seconds or :class:`httpx.Timeout` per request.
+        http_client: An ``httpx.AsyncClient`` you own.
+        timeout: Seconds or ``Timeout`` per request.
         hooks: Receives the request events.
     """
 
@@ -61,8 +60,8 @@ class PlexPinAuth(ServiceAdapter):
         base_url: str = "https://plex.tv",
         app_url: str = "https://app.plex.tv",
         pipeline: Pipeline | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        timeout: float | httpx.Timeout | None = None,
+        http_client: AsyncHTTPClient | None = None,
+        timeout: float | Timeout | None = None,
         hooks: EventHooks | None = None,
     ) -> None:
         if not client_identifier:
@@ -72,14 +71,16 @@ class PlexPinAuth(ServiceAdapter):
         self.app_url = app_url.rstrip("/")
         if pipeline is None:
             pipeline = ResiliencePipeline(limiter=RateLimiter(DEFAULT_LIMIT), timeout=60.0)
-        self.http = ServiceClient(
-            SERVICE,
-            base_url.rstrip("/") + "/api/v2",
-            headers=plex_headers(client_identifier, product),
-            pipeline=pipeline,
-            http_client=http_client,
-            timeout=timeout,
-            hooks=hooks,
+        super().__init__(
+            ServiceClient(
+                SERVICE,
+                base_url.rstrip("/") + "/api/v2",
+                headers=plex_headers(client_identifier, product),
+                pipeline=pipeline,
+                http_client=http_client,
+                timeout=timeout,
+                hooks=hooks,
+            )
         )
 
     def _pin(self, data: Any, endpoint: str) -> PlexPin:

@@ -13,16 +13,27 @@ from typing import TypeVar
 
 import anyio
 
+from ..errors import PipelineTimeout
+
 T = TypeVar("T")
 
 
-async def within(seconds: float, fn: Callable[[], Awaitable[T]]) -> T:
-    """Await ``fn()``; raise :class:`TimeoutError` if it takes longer than ``seconds``."""
+async def within(seconds: float, fn: Callable[[], Awaitable[T]], phase: str) -> T:
+    """Await ``fn()``; raise :class:`PipelineTimeout` (``phase``) if it takes longer than
+    ``seconds``. A timeout raised inside ``fn`` by an inner deadline passes through as is."""
     if _in_asyncio_task():
-        async with asyncio.timeout(seconds):
-            return await fn()
-    with anyio.fail_after(seconds):
+        deadline = asyncio.timeout(seconds)
+        try:
+            async with deadline:
+                return await fn()
+        except TimeoutError:
+            if deadline.expired():
+                raise PipelineTimeout(phase, seconds) from None
+            raise
+    with anyio.move_on_after(seconds) as scope:
         return await fn()
+    assert scope.cancelled_caught
+    raise PipelineTimeout(phase, seconds)
 
 
 def _in_asyncio_task() -> bool:

@@ -20,8 +20,9 @@ Why this order:
 - **attempt timeout** innermost: it bounds one try, and counts as a failure for the breaker
   and the retry.
 
-Timeouts raise :class:`TimeoutError`; ``ServiceClient`` turns it into
-:class:`~medianest_sdk.RequestTimeout`.
+Timeouts raise :class:`~medianest_sdk.PipelineTimeout` (a :class:`TimeoutError`) with
+``phase`` ``"attempt"`` or ``"total"``; ``ServiceClient`` turns it into
+:class:`~medianest_sdk.RequestTimeout` with the same phase.
 """
 
 from __future__ import annotations
@@ -169,7 +170,8 @@ class ResiliencePipeline:
             name: Names the call in events (no secrets).
 
         Raises:
-            TimeoutError: ``timeout`` or ``attempt_timeout`` elapsed.
+            PipelineTimeout: ``timeout`` (phase ``"total"``) or ``attempt_timeout`` (phase
+                ``"attempt"``) elapsed; a :class:`TimeoutError`.
             CircuitOpenError, RateLimitExceeded, BulkheadFullError: from the primitives.
             Exception: the operation's own failure, after retries.
         """
@@ -237,7 +239,9 @@ class ResiliencePipeline:
     ) -> T:
         if self.timeout is None:
             return await self._retried(operation, retry_safe, name)
-        return await within(self.timeout, lambda: self._retried(operation, retry_safe, name))
+        return await within(
+            self.timeout, lambda: self._retried(operation, retry_safe, name), "total"
+        )
 
     async def _retried(
         self, operation: Callable[[], Awaitable[T]], retry_safe: bool, name: str
@@ -264,4 +268,4 @@ class ResiliencePipeline:
     async def _timed(self, operation: Callable[[], Awaitable[T]]) -> T:
         if self.attempt_timeout is None:
             return await operation()
-        return await within(self.attempt_timeout, operation)
+        return await within(self.attempt_timeout, operation, "attempt")

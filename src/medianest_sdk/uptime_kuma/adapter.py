@@ -18,12 +18,10 @@ from __future__ import annotations
 import base64
 from typing import Any, Literal
 
-import httpx
-
 from ..enums import MonitorStatus
 from ..errors import DecodeError
 from ..events import EventHooks
-from ..http import HealthReport, Pipeline, ServiceAdapter, ServiceClient
+from ..http import AsyncHTTPClient, HealthReport, Pipeline, ServiceAdapter, ServiceClient, Timeout
 from ..http import path_segment as _segment
 from ..secrets import Secret
 from .metrics import parse_metrics
@@ -58,8 +56,8 @@ class UptimeKumaAdapter(ServiceAdapter):
         base_url: The instance's root, e.g. ``"http://127.0.0.1:3001"``.
         api_key: An API key (Settings, API Keys) for ``/metrics``; not needed otherwise.
         pipeline: A :class:`~medianest_sdk.ResiliencePipeline` for every call.
-        http_client: An :class:`httpx.AsyncClient` you own (never closed by the adapter).
-        timeout: Seconds, or an :class:`httpx.Timeout` (default: 5 s connect, 10 s otherwise).
+        http_client: An ``httpx.AsyncClient`` you own (never closed by the adapter).
+        timeout: Seconds, or an ``Timeout`` (default: 5 s connect, 10 s otherwise).
             Uptime Kuma 1.23.x never answers a status page slug it does not know: this timeout
             is what ends such a call.
         hooks: Receives the request events.
@@ -77,26 +75,28 @@ class UptimeKumaAdapter(ServiceAdapter):
         *,
         api_key: str | Secret | None = None,
         pipeline: Pipeline | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        timeout: float | httpx.Timeout | None = None,
+        http_client: AsyncHTTPClient | None = None,
+        timeout: float | Timeout | None = None,
         hooks: EventHooks | None = None,
     ) -> None:
         self._api_key = None if api_key is None else Secret.coerce(api_key)
-        self.http = ServiceClient(
-            SERVICE,
-            base_url,
-            headers={"Accept": "application/json"},
-            secrets=[] if self._api_key is None else [self._api_key],
-            pipeline=pipeline,
-            http_client=http_client,
-            timeout=timeout,
-            hooks=hooks,
+        super().__init__(
+            ServiceClient(
+                SERVICE,
+                base_url,
+                headers={"Accept": "application/json"},
+                secrets=[] if self._api_key is None else [self._api_key],
+                pipeline=pipeline,
+                http_client=http_client,
+                timeout=timeout,
+                hooks=hooks,
+            )
         )
 
     async def _get(self, path: str, *, fresh: bool, ttl: float) -> Any:
         if fresh:
             return await self.http.get_json(path, headers=BYPASS)
-        return await self.http.get_json(path, cache_key=self.http.cache_key(path), cache_ttl=ttl)
+        return await self.http.get_json(path, cache=True, cache_ttl=ttl)
 
     async def status_page(self, slug: str, *, fresh: bool = False) -> StatusPage:
         """The status page ``slug``: config, incidents, monitor groups, maintenance.
