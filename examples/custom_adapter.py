@@ -32,7 +32,7 @@ class Series:
 
 class Sonarr(mn.ServiceAdapter):
     def __init__(self, url: str, api_key: str) -> None:
-        self.http = mn.ServiceClient("sonarr", url, headers={"X-Api-Key": mn.Secret(api_key)})
+        super().__init__(mn.ServiceClient("sonarr", url, headers={"X-Api-Key": mn.Secret(api_key)}))
 
     async def series(self) -> list[Series]:
         return await self.http.get_model("/series.json", list[Series])
