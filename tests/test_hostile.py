@@ -301,3 +301,18 @@ def test_http_errors_cover_the_tree() -> None:
 def test_no_raw_exceptions_in_logs(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     assert all(r.exc_info is None for r in caplog.records)
+
+
+async def test_a_non_json_body_is_redacted_before_it_is_cut() -> None:
+    token = "per-call-t0ken-" + "x" * 40
+
+    def echo(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, text="<" * 100 + request.headers["X-Token"] + ">" * 10)
+
+    async with mn.ServiceClient("svc", "http://svc.test", transport=httpx.MockTransport(echo)) as c:
+        secret = mn.Secret(token)
+        response = await c.request("GET", "/x", headers={"X-Token": token}, secrets=[secret])
+        with pytest.raises(mn.DecodeError) as info:
+            c.json_of(response, secrets=[secret])
+    assert "per-call-t0" not in str(info.value)
+    assert "***" in str(info.value)

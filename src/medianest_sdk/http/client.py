@@ -530,8 +530,13 @@ class ServiceClient:
             phase=phase,
         )
 
-    def json_of(self, response: httpx.Response) -> Any:
+    def json_of(self, response: httpx.Response, *, secrets: Sequence[Secret] = ()) -> Any:
         """Parse a response body as JSON (see :func:`medianest_sdk.decoding.parse_json`).
+
+        Args:
+            response: A response from :meth:`request`.
+            secrets: The call's own secrets (as given to :meth:`request`), redacted from the
+                error like the client's.
 
         Raises:
             DecodeError: the body is not valid JSON or is nested too deeply (``field`` is
@@ -540,8 +545,8 @@ class ServiceClient:
         try:
             return parse_json(response.content, service=self.service, endpoint="")
         except DecodeError as exc:
-            endpoint = f"{response.request.method} {self._shown(response.request.url)}"
-            head = excerpt(_text_of(response), self._secrets, limit=120)
+            endpoint = f"{response.request.method} {self._shown(response.request.url, secrets)}"
+            head = excerpt(_text_of(response), [*self._secrets, *secrets], limit=120)
             raise DecodeError(
                 f"{endpoint}: {exc.message.removeprefix(': ')}: {head!r}",
                 service=self.service,

@@ -184,7 +184,7 @@ class PlexPinAuth(ServiceAdapter):
         response = await self.http.request(
             "GET", "/user", headers={"X-Plex-Token": secret.reveal()}, secrets=[secret]
         )
-        data = self.http.json_of(response)
+        data = self.http.json_of(response, secrets=[secret])
         if not isinstance(data, dict) or not isinstance(data.get("id"), int):
             raise DecodeError(
                 "GET /user: not a user", service=SERVICE, endpoint="GET /user", field="$.id"
@@ -214,7 +214,7 @@ class PlexPinAuth(ServiceAdapter):
             headers={"X-Plex-Token": secret.reveal()},
             secrets=[secret],
         )
-        data = self.http.json_of(response)
+        data = self.http.json_of(response, secrets=[secret])
         if not isinstance(data, list):
             raise DecodeError(
                 "GET /resources: not a list", service=SERVICE, endpoint="GET /resources", field="$"
