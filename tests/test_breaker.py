@@ -2,15 +2,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import anyio
 import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 import medianest_sdk as mn
-from medianest_sdk.resilience import RedisBreakerStore
+from medianest_sdk.resilience import MemoryBreakerStore, RedisBreakerStore
 from medianest_sdk.testing import ManualClock
 
 
@@ -158,7 +165,7 @@ async def test_half_open_admits_limited_trials() -> None:
     async with anyio.create_task_group() as tg:
         tg.start_soon(lambda: _collect(b.call(trial), results))
         await anyio.wait_all_tasks_blocked()
-        with pytest.raises(mn.CircuitOpenError, match="trial calls"):
+        with pytest.raises(mn.CircuitOpenError, match="every trial call"):
             await b.call(ok)
         release.set()
     assert results == ["trial"]
@@ -223,12 +230,47 @@ FAILURE_RATIO, MIN_THROUGHPUT, WINDOW, BUCKETS = 0.5, 4, 10.0, 5
 BREAK, GROWTH, MAX_BREAK, CONSECUTIVE = 5.0, 2.0, 20.0, 3
 
 
+class FlakyStore:
+    """A store that fails on demand; not the memory fast path (``update`` is always used)."""
+
+    shared = False
+    url = "flaky://"
+
+    def __init__(self) -> None:
+        self.inner = MemoryBreakerStore()
+        self.down = False
+
+    async def update(self, name: str, change: Any) -> Any:
+        if self.down:
+            raise mn.StoreUnavailableError("down", store=self.url, operation="update")
+        return await self.inner.update(name, change)
+
+    def peek(self, name: str) -> Any:
+        return self.inner.peek(name)
+
+
 class BreakerModel(RuleBasedStateMachine):
-    """A plain model: a list of (bucket, failed) calls, and the four states."""
+    """A plain model: a list of (bucket, failed) calls, the four states, and the expiry times
+    of the trial leases that were taken and never given back."""
+
+    backend = "asyncio"
+    store_kind = "memory"
+    redis_url = ""
 
     def __init__(self) -> None:
         super().__init__()
-        self.clock = ManualClock()
+        self.clock = ManualClock(start=1.7e9)
+        store: Any
+        if self.store_kind == "redis":
+            import redis
+
+            redis.Redis.from_url(self.redis_url).flushdb()
+            store = RedisBreakerStore(self.redis_url)
+        elif self.store_kind == "flaky":
+            store = FlakyStore()
+        else:
+            store = MemoryBreakerStore()
+        self.store = store
         self.breaker = mn.CircuitBreaker(
             "model",
             failure_ratio=FAILURE_RATIO,
@@ -239,6 +281,7 @@ class BreakerModel(RuleBasedStateMachine):
             break_duration_growth=GROWTH,
             max_break_duration=MAX_BREAK,
             consecutive_failures=CONSECUTIVE,
+            store=store,
             clock=self.clock,
         )
         self.state = "closed"
@@ -246,6 +289,10 @@ class BreakerModel(RuleBasedStateMachine):
         self.streak = 0
         self.openings = 0
         self.open_until = 0.0
+        self.leases: list[float] = []
+
+    def go(self, fn: Callable[[], Awaitable[str]]) -> str:
+        return anyio.run(fn, backend=self.backend)
 
     def run(self, fn: Callable[[], Awaitable[object]]) -> str:
         async def go() -> str:
@@ -259,7 +306,7 @@ class BreakerModel(RuleBasedStateMachine):
                 return "caller-error"
             return "ok"
 
-        return anyio.run(go)
+        return self.go(go)
 
     def _bucket(self) -> int:
         return math.floor(self.clock.now() / (WINDOW / BUCKETS))
@@ -269,15 +316,28 @@ class BreakerModel(RuleBasedStateMachine):
         self.state = "open"
         self.open_until = self.clock.now() + min(MAX_BREAK, BREAK * GROWTH ** (self.openings - 1))
         self.streak = 0
+        self.leases = []
 
-    def expect(self, failed: bool) -> str:
-        """Apply one call to the model; return what the breaker must answer."""
+    def _admit(self) -> str:
+        """The model's admission: "allowed", "trial" or "rejected"."""
         now = self.clock.now()
         if self.state == "isolated" or (self.state == "open" and now < self.open_until):
             return "rejected"
         if self.state == "open":
-            self.state = "half_open"
+            self.state, self.leases = "half_open", []
         if self.state == "half_open":
+            self.leases = [t for t in self.leases if t > now]
+            return "rejected" if self.leases else "trial"
+        return "allowed"
+
+    def expect(self, failed: bool) -> str:
+        """Apply one call to the model; return what the breaker must answer."""
+        if isinstance(self.store, FlakyStore) and self.store.down:
+            return "failed" if failed else "ok"  # fail open: runs, nothing recorded
+        admission = self._admit()
+        if admission == "rejected":
+            return "rejected"
+        if admission == "trial":
             if failed:
                 self._open()
             else:
@@ -306,20 +366,46 @@ class BreakerModel(RuleBasedStateMachine):
         expected = self.expect(False)
         assert self.run(not_found) == ("caller-error" if expected == "ok" else expected)
 
+    @precondition(lambda self: not (isinstance(self.store, FlakyStore) and self.store.down))
+    @rule()
+    def abandoned_trial(self) -> None:
+        """A call admitted and never reported back (its process died, it hangs forever)."""
+
+        async def take() -> str:
+            try:
+                permit = await self.breaker.admit()
+            except mn.CircuitOpenError:
+                return "rejected"
+            return permit.kind
+
+        got = self.go(take)
+        expected = self._admit()
+        if expected == "trial":
+            self.leases.append(self.clock.now() + BREAK)  # trial_timeout defaults to BREAK
+        assert got == expected
+
     @rule(seconds=st.floats(min_value=0, max_value=12, allow_nan=False))
     def wait(self, seconds: float) -> None:
         self.clock.advance(seconds)
 
+    @precondition(lambda self: self.store_kind == "flaky")
+    @rule()
+    def store_fails_or_returns(self) -> None:
+        assert isinstance(self.store, FlakyStore)
+        self.store.down = not self.store.down
+
     @precondition(lambda self: self.state != "isolated")
+    @precondition(lambda self: not (isinstance(self.store, FlakyStore) and self.store.down))
     @rule()
     def isolate(self) -> None:
-        anyio.run(self.breaker.isolate)
-        self.state = "isolated"
+        self.go(self.breaker.isolate)  # type: ignore[arg-type]
+        self.state, self.leases = "isolated", []
 
+    @precondition(lambda self: not (isinstance(self.store, FlakyStore) and self.store.down))
     @rule()
     def reset(self) -> None:
-        anyio.run(self.breaker.reset)
-        self.state, self.openings, self.calls, self.streak = "closed", 0, [], 0
+        self.go(self.breaker.reset)  # type: ignore[arg-type]
+        self.state, self.openings, self.calls, self.streak, self.leases = "closed", 0, [], 0, []
 
     @invariant()
     def same_state(self) -> None:
@@ -329,5 +415,24 @@ class BreakerModel(RuleBasedStateMachine):
         assert self.breaker.state.value == shown
 
 
-TestBreakerModel = BreakerModel.TestCase
-TestBreakerModel.settings = settings(max_examples=60, stateful_step_count=40, deadline=None)
+MODEL_SETTINGS = settings(max_examples=40, stateful_step_count=40, deadline=None)
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+@pytest.mark.parametrize("store_kind", ["memory", "flaky"])
+def test_breaker_matches_the_model(backend: str, store_kind: str) -> None:
+    model = type("Model", (BreakerModel,), {"backend": backend, "store_kind": store_kind})
+    run_state_machine_as_test(model, settings=MODEL_SETTINGS)
+
+
+@pytest.mark.redis
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_breaker_matches_the_model_on_redis(backend: str, redis_url: str) -> None:
+    model = type(
+        "Model",
+        (BreakerModel,),
+        {"backend": backend, "store_kind": "redis", "redis_url": redis_url},
+    )
+    run_state_machine_as_test(
+        model, settings=settings(max_examples=10, stateful_step_count=25, deadline=None)
+    )

@@ -280,6 +280,8 @@ def _example(cls: type[errors.MediaNestError]) -> errors.MediaNestError:
         return cls("m", reason="expired")
     if issubclass(cls, errors.DownloadError):
         return cls("m", url="http://h/v")
+    if issubclass(cls, errors.StoreUnavailableError):
+        return cls("m", store="redis://h", operation="hit")
     return cls("m", service="svc")
 
 

@@ -9,7 +9,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "medianest_sdk"
 ADAPTERS = {"plex", "overseerr", "uptime_kuma", "ytdlp", "webhooks"}
-LEAVES = {"errors", "events", "secrets", "decoding", "enums", "version", "_redis"}
+LEAVES = {"errors", "events", "secrets", "decoding", "enums", "version", "redis_client"}
 
 
 def _modules() -> list[Path]:

@@ -18,6 +18,8 @@ or ``None`` when no service is involved::
     ├── ResponseTooLargeError          a response body over ``max_response_bytes``
     ├── PipelineTimeout                a pipeline's attempt or total timeout (also a TimeoutError)
     ├── CircuitOpenError               the circuit breaker rejected the call (``retry_after``)
+    │   └── IsolatedCircuitError       ... because it was isolated by hand (until ``reset()``)
+    ├── StoreUnavailableError          a shared store (Redis) failed and the policy is fail-closed
     ├── RateLimitExceeded              our own rate limiter refused the call (``retry_after``)
     ├── BulkheadFullError              too many calls waiting for a concurrency slot
     ├── DecodeError                    a response is not JSON, too deep, or does not fit the model
@@ -61,6 +63,7 @@ __all__ = [
     "DownloadStorageError",
     "HTTPStatusError",
     "InvalidRequestError",
+    "IsolatedCircuitError",
     "MediaNestError",
     "MediaUnavailableError",
     "NotFoundError",
@@ -73,6 +76,7 @@ __all__ = [
     "ResponseTooLargeError",
     "ServerError",
     "SignInError",
+    "StoreUnavailableError",
     "TokenVaultError",
     "TransportError",
     "UnsupportedURLError",
@@ -315,6 +319,29 @@ class CircuitOpenError(MediaNestError):
         super().__init__(message, service=service)
         self.breaker = breaker
         self.retry_after = retry_after
+
+
+class IsolatedCircuitError(CircuitOpenError):
+    """The circuit breaker was isolated by hand (``isolate()``) and stays open until
+    ``reset()``; ``retry_after`` is ``None``."""
+
+
+class StoreUnavailableError(MediaNestError):
+    """A shared store (Redis) behind a breaker, limiter or cache failed, and the primitive's
+    ``on_store_error`` policy is ``"fail_closed"``: the call was refused, not run. It says
+    nothing about the service, so it never counts as a service failure and is never retried.
+
+    Attributes:
+        store: The store's URL, credentials redacted.
+        operation: What was attempted, e.g. ``"breaker admission"``, ``"limiter hit"``.
+    """
+
+    retry_safe = True
+
+    def __init__(self, message: str, *, store: str, operation: str) -> None:
+        super().__init__(message, service=None)
+        self.store = store
+        self.operation = operation
 
 
 class RateLimitExceeded(MediaNestError):

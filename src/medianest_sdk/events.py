@@ -28,6 +28,7 @@ __all__ = [
     "RetryScheduled",
     "ServiceDown",
     "ServiceUp",
+    "StoreUnavailable",
     "logger",
 ]
 
@@ -99,6 +100,34 @@ class BreakerStateChanged(Event):
 
     def summary(self) -> str:
         return f"breaker {self.breaker!r}: {self.old} -> {self.new} ({self.reason})"
+
+
+@attrs.frozen(kw_only=True)
+class StoreUnavailable(Event):
+    """A shared store (Redis) failed under a breaker, limiter or cache, and what was done.
+
+    Attributes:
+        primitive: ``"breaker"``, ``"limiter"`` or ``"cache"``, with its name, e.g.
+            ``"breaker 'plex'"``.
+        store: The store URL, credentials redacted.
+        operation: What failed, e.g. ``"admission"``, ``"record"``, ``"get"``, ``"hit"``.
+        policy: ``"fail_open"`` (the call went ahead without the store) or ``"fail_closed"``
+            (the call was refused with ``StoreUnavailableError``).
+        error: The store's error class and message, redacted.
+    """
+
+    level: ClassVar[int] = logging.WARNING
+    primitive: str
+    store: str
+    operation: str
+    policy: Literal["fail_open", "fail_closed"]
+    error: str
+
+    def summary(self) -> str:
+        return (
+            f"{self.primitive}: store {self.store} failed on {self.operation} "
+            f"({self.error}); {self.policy.replace('_', ' ')}"
+        )
 
 
 @attrs.frozen(kw_only=True)

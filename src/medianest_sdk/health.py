@@ -27,6 +27,7 @@ from .errors import AuthenticationError, CircuitOpenError, ConnectError, MediaNe
 from .events import EventHooks, HealthStatusChanged, ServiceDown, ServiceUp
 from .http import HealthReport
 from .resilience import Clock, SystemClock
+from .resilience.classify import is_transient
 from .secrets import redact_text, redact_url
 
 __all__ = ["HealthCheck", "HealthMonitor", "ServiceHealth", "Status"]
@@ -103,7 +104,7 @@ def _classify(name: str, exc: BaseException) -> HealthReport:
         return HealthReport(service=name, status="degraded", error=text, breaker_state="open")
     if isinstance(exc, (ConnectError, AuthenticationError)):
         return HealthReport(service=name, status="unhealthy", error=text)
-    if isinstance(exc, TimeoutError) or (isinstance(exc, MediaNestError) and exc.transient):
+    if isinstance(exc, TimeoutError) or (isinstance(exc, MediaNestError) and is_transient(exc)):
         return HealthReport(service=name, status="degraded", error=text)
     return HealthReport(service=name, status="unhealthy", error=text)
 

@@ -8,6 +8,10 @@ waits and breaker break durations run instantly in tests.
 
 from __future__ import annotations
 
+import contextlib
+import time
+from collections.abc import Iterator
+
 import anyio.lowlevel
 
 __all__ = ["ManualClock"]
@@ -45,6 +49,29 @@ class ManualClock:
         if seconds < 0:
             raise ValueError(f"ManualClock cannot go back in time ({seconds} s)")
         self._now += seconds
+
+    @contextlib.contextmanager
+    def patch_wall_time(self) -> Iterator[ManualClock]:
+        """Make :func:`time.time` read this clock inside the block.
+
+        ``limits`` (under :class:`~medianest_sdk.RateLimiter`) reads the wall clock and takes no
+        clock of its own; with this, limiter windows and limiter sleeps move together on the
+        manual clock. Use a start that looks like a unix time (the default does).
+
+        Example::
+
+            clock = ManualClock()
+            limiter = RateLimiter("1/second", clock=clock)
+            with clock.patch_wall_time():
+                await limiter.acquire()
+                await limiter.acquire()      # sleeps 1 s on the manual clock: instant
+        """
+        original = time.time
+        time.time = self.now
+        try:
+            yield self
+        finally:
+            time.time = original
 
     async def sleep(self, seconds: float) -> None:
         """Advance by ``seconds`` at once, then yield to the event loop (a checkpoint)."""

@@ -95,6 +95,11 @@ class Pipeline(Protocol):
         """The cache that ``invalidate()`` drops entries from; or ``None``."""
         ...
 
+    def bind(self, service: str) -> None:
+        """Called once by each :class:`ServiceClient` given the pipeline, with its service
+        name (``ResiliencePipeline`` names itself and an unnamed limiter after it)."""
+        ...
+
     async def execute(
         self,
         operation: Callable[[], Awaitable[T]],
@@ -188,6 +193,8 @@ class ServiceClient:
         self.service = service
         self.base_url = base_url.rstrip("/")
         self.pipeline = pipeline
+        if pipeline is not None:
+            pipeline.bind(service)
         self.max_redirects = max_redirects
         self.max_response_bytes = max_response_bytes
         self.hooks = hooks if hooks is not None else EventHooks()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from ._clock import Clock, SystemClock, WallClock
 from .breaker import (
     BreakerMetrics,
+    BreakerPermit,
     BreakerSnapshot,
     BreakerState,
     BreakerStore,
@@ -24,6 +25,7 @@ from .retry import RetryPolicy
 
 __all__ = [
     "BreakerMetrics",
+    "BreakerPermit",
     "BreakerSnapshot",
     "BreakerState",
     "BreakerStore",

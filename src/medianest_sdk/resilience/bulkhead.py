@@ -50,6 +50,7 @@ class Bulkhead:
             raise ValueError(f"Bulkhead: max_waiting must be >= 0 or None, got {max_waiting}")
         self.max_concurrent = max_concurrent
         self.max_waiting = max_waiting
+        self._own_hooks = hooks is not None
         self.hooks = hooks if hooks is not None else EventHooks()
         self._semaphore = anyio.Semaphore(max_concurrent, fast_acquire=True)
         self._waiting = 0
@@ -61,6 +62,11 @@ class Bulkhead:
         """``"10 concurrent, 100 waiting"``."""
         waiting = "unbounded" if self.max_waiting is None else str(self.max_waiting)
         return f"{self.max_concurrent} concurrent, {waiting} waiting"
+
+    def adopt(self, *, hooks: EventHooks | None, clock: object = None) -> None:
+        """Take a pipeline's hooks where none were given to the constructor."""
+        if hooks is not None and not self._own_hooks:
+            self.hooks = hooks
 
     @property
     def in_use(self) -> int:

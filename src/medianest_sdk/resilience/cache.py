@@ -15,12 +15,17 @@ from __future__ import annotations
 import json
 import math
 from collections import OrderedDict
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any, Literal, Protocol, TypeVar
 
 import anyio
 import attrs
 
+from ..errors import StoreUnavailableError
+from ..events import EventHooks, StoreUnavailable
 from ._clock import SYSTEM_CLOCK, Clock, WallClock
+
+R = TypeVar("R")
 
 __all__ = ["Cache", "CacheEntry", "MemoryCache", "RedisCache"]
 
@@ -80,6 +85,10 @@ class Cache(Protocol):
         """Drop every key that starts with ``prefix``; returns how many were dropped."""
         ...
 
+    def adopt(self, *, hooks: EventHooks | None, clock: Clock | None) -> None:
+        """Take a pipeline's hooks and clock where the cache was given none."""
+        ...
+
 
 def _check_ttl(ttl: float, max_stale: float) -> None:
     if not (ttl > 0 and math.isfinite(ttl)):
@@ -108,6 +117,7 @@ class MemoryCache:
         _check_ttl(default_ttl, 0.0)
         self.max_entries = max_entries
         self.default_ttl = default_ttl
+        self._own_clock = clock is not None
         self.clock: Clock = clock or SYSTEM_CLOCK
         self._data: OrderedDict[str, tuple[CacheEntry, float]] = OrderedDict()
 
@@ -120,6 +130,12 @@ class MemoryCache:
     def describe(self) -> str:
         """``"memory, 10000 entries max"``."""
         return f"memory, {self.max_entries} entries max"
+
+    def adopt(self, *, hooks: EventHooks | None, clock: Clock | None) -> None:
+        """Take a pipeline's clock where none was given to the constructor (a memory cache
+        emits no events: it cannot fail)."""
+        if clock is not None and not self._own_clock:
+            self.clock = clock
 
     async def get(self, key: str) -> CacheEntry | None:
         """The entry (fresh or stale) or ``None``; marks it recently used."""
@@ -179,14 +195,24 @@ class RedisCache:
     Entry times use the wall clock (unix seconds) so every process agrees. The Redis client
     runs in a worker thread, so this works under asyncio and trio.
 
+    Store failures: a cache is an optimisation, so by default it fails open
+    (``on_store_error="fail_open"``): when Redis is down, ``get`` is a miss (the upstream is
+    called and its answer returned), ``set`` stores nothing, ``add`` reports the key as new
+    (replay protection is off while Redis is down), and a
+    :class:`~medianest_sdk.StoreUnavailable` event says so. ``"fail_closed"`` raises
+    :class:`~medianest_sdk.StoreUnavailableError` from every operation instead.
+
     Args:
         url: ``redis://host:port/db``; credentials in it are never logged.
         prefix: Prepended to every key (``"medianest:cache:"``).
         default_ttl: Seconds an entry stays fresh when no ``ttl`` is given (default 300).
+        on_store_error: ``"fail_open"`` (default) or ``"fail_closed"``.
         clock: Time source (default :func:`time.time`).
+        hooks: Receives ``StoreUnavailable`` events.
 
     Raises:
         ImportError: ``redis`` is missing (``pip install "medianest-sdk[redis]"``).
+        ValueError: a non-positive ``default_ttl`` or an unknown ``on_store_error``.
     """
 
     def __init__(
@@ -195,17 +221,26 @@ class RedisCache:
         *,
         prefix: str = "medianest:cache:",
         default_ttl: float = 300.0,
+        on_store_error: Literal["fail_open", "fail_closed"] = "fail_open",
         clock: Clock | None = None,
+        hooks: EventHooks | None = None,
     ) -> None:
-        from .._redis import sync_client
+        from ..redis_client import sync_client
         from ..secrets import redact_url
 
         _check_ttl(default_ttl, 0.0)
+        if on_store_error not in ("fail_open", "fail_closed"):
+            raise ValueError(f"RedisCache: unknown on_store_error {on_store_error!r}")
         self._redis = sync_client(url)
+        self._raw_url = url
         self._url = redact_url(url)
         self.prefix = prefix
         self.default_ttl = default_ttl
+        self.on_store_error = on_store_error
+        self._own_clock = clock is not None
         self.clock: Clock = clock or WallClock()
+        self._own_hooks = hooks is not None
+        self.hooks = hooks if hooks is not None else EventHooks()
 
     def __repr__(self) -> str:
         return f"RedisCache({self._url!r}, prefix={self.prefix!r})"
@@ -214,15 +249,46 @@ class RedisCache:
         """``"redis redis://host:6379/0"`` (credentials redacted)."""
         return f"redis {self._url}"
 
+    def adopt(self, *, hooks: EventHooks | None, clock: Clock | None) -> None:
+        """Take a pipeline's hooks and clock where none were given to the constructor."""
+        if hooks is not None and not self._own_hooks:
+            self.hooks = hooks
+        if clock is not None and not self._own_clock:
+            self.clock = clock
+
+    async def _call(self, operation: str, fn: Callable[[], R], fallback: R) -> R:
+        from ..redis_client import STORE_ERRORS, store_error
+
+        try:
+            return await anyio.to_thread.run_sync(fn)
+        except STORE_ERRORS as exc:
+            error: StoreUnavailableError = store_error(exc, self._raw_url, f"cache {operation}")
+        await self.hooks.emit(
+            StoreUnavailable(
+                primitive="cache",
+                store=error.store,
+                operation=operation,
+                policy=self.on_store_error,
+                error=error.message,
+            )
+        )
+        if self.on_store_error == "fail_closed":
+            raise error
+        return fallback
+
     async def get(self, key: str) -> CacheEntry | None:
-        """The entry (fresh or stale) or ``None``; malformed data counts as absent."""
-        raw = await anyio.to_thread.run_sync(self._redis.get, self.prefix + key)
+        """The entry (fresh or stale) or ``None``; malformed data counts as absent.
+
+        Raises:
+            StoreUnavailableError: Redis failed and the policy is fail-closed.
+        """
+        raw = await self._call("get", lambda: self._redis.get(self.prefix + key), None)
         if raw is None:
             return None
         try:
             data = json.loads(raw)
             return CacheEntry(data["v"], float(data["t"]), float(data["f"]))
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             return None
 
     async def set(
@@ -233,38 +299,52 @@ class RedisCache:
         Raises:
             TypeError: ``value`` is not JSON-serializable.
             ValueError: ``ttl <= 0`` or ``max_stale < 0``.
+            StoreUnavailableError: Redis failed and the policy is fail-closed.
         """
         ttl = self.default_ttl if ttl is None else ttl
         _check_ttl(ttl, max_stale)
         now = self.clock.now()
         text = json.dumps({"v": value, "t": now, "f": now + ttl}, separators=(",", ":"))
         expire_ms = max(1, math.ceil((ttl + max_stale) * 1000))
-        await anyio.to_thread.run_sync(
-            lambda: self._redis.set(self.prefix + key, text, px=expire_ms)
+        await self._call(
+            "set", lambda: self._redis.set(self.prefix + key, text, px=expire_ms), None
         )
 
     async def add(self, key: str, value: Any, *, ttl: float | None = None) -> bool:
-        """Store ``value`` only if ``key`` is absent (``SET NX``); ``True`` if stored.
+        """Store ``value`` only if ``key`` is absent (``SET NX``); ``True`` if stored (and,
+        failing open, when Redis is down).
 
         Raises:
             TypeError: ``value`` is not JSON-serializable.
+            StoreUnavailableError: Redis failed and the policy is fail-closed.
         """
         ttl = self.default_ttl if ttl is None else ttl
         _check_ttl(ttl, 0.0)
         now = self.clock.now()
         text = json.dumps({"v": value, "t": now, "f": now + ttl}, separators=(",", ":"))
         expire_ms = max(1, math.ceil(ttl * 1000))
-        stored = await anyio.to_thread.run_sync(
-            lambda: self._redis.set(self.prefix + key, text, px=expire_ms, nx=True)
+        stored: Any = await self._call(
+            "add",
+            lambda: self._redis.set(self.prefix + key, text, px=expire_ms, nx=True),
+            True,
         )
         return bool(stored)
 
     async def delete(self, key: str) -> bool:
-        """Drop ``key``."""
-        return bool(await anyio.to_thread.run_sync(self._redis.delete, self.prefix + key))
+        """Drop ``key``.
+
+        Raises:
+            StoreUnavailableError: Redis failed and the policy is fail-closed.
+        """
+        dropped: Any = await self._call("delete", lambda: self._redis.delete(self.prefix + key), 0)
+        return bool(dropped)
 
     async def invalidate(self, prefix: str) -> int:
-        """Drop every key starting with ``prefix`` (SCAN + DEL in batches of 500)."""
+        """Drop every key starting with ``prefix`` (SCAN + DEL in batches of 500).
+
+        Raises:
+            StoreUnavailableError: Redis failed and the policy is fail-closed.
+        """
 
         def run() -> int:
             pattern = _glob_escape(self.prefix + prefix) + "*"
@@ -279,4 +359,4 @@ class RedisCache:
                 dropped += int(self._redis.delete(*batch))
             return dropped
 
-        return await anyio.to_thread.run_sync(run)
+        return await self._call("invalidate", run, 0)

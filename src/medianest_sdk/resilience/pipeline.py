@@ -20,6 +20,16 @@ Why this order:
 - **attempt timeout** innermost: it bounds one try, and counts as a failure for the breaker
   and the retry.
 
+The breaker admits a call first, then the limiter and bulkhead let it through, and only then
+does the breaker's timer start: waiting for our own throttling is never a slow call, and a
+limiter refusal or a store failure is never a service failure.
+
+One list of stages drives both the execution order and :meth:`ResiliencePipeline.describe`.
+``hooks`` and ``clock`` given to the pipeline reach every primitive it holds, unless the
+primitive was given its own. When a ``ServiceClient`` takes the pipeline, the pipeline takes the
+client's service name (if it has none), and so does an unnamed limiter, so two services never
+share a rate-limit bucket.
+
 Timeouts raise :class:`~medianest_sdk.PipelineTimeout` (a :class:`TimeoutError`) with
 ``phase`` ``"attempt"`` or ``"total"``; ``ServiceClient`` turns it into
 :class:`~medianest_sdk.RequestTimeout` with the same phase.
@@ -27,6 +37,8 @@ Timeouts raise :class:`~medianest_sdk.PipelineTimeout` (a :class:`TimeoutError`)
 
 from __future__ import annotations
 
+import copy
+import functools
 import math
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -35,11 +47,12 @@ import anyio
 import attrs
 
 from ..events import CacheLookup, EventHooks
-from ._classify import REJECTIONS, is_transient
+from ._clock import Clock
 from ._timeout import within
 from .breaker import CircuitBreaker
 from .bulkhead import Bulkhead
 from .cache import Cache
+from .classify import REJECTIONS, is_transient
 from .limiter import RateLimiter
 from .retry import RetryPolicy
 
@@ -78,8 +91,12 @@ class ResiliencePipeline:
             ``timeout`` allows; ``0``: refuse at once with ``RateLimitExceeded``.
         bulkhead: A :class:`~medianest_sdk.Bulkhead`.
         attempt_timeout: Seconds for each single attempt; ``None``: no bound.
-        hooks: Receives :class:`~medianest_sdk.CacheLookup` and
-            :class:`~medianest_sdk.RetryScheduled` events.
+        name: Names the pipeline (and an unnamed limiter's bucket); ``None`` takes the service
+            name of the first ``ServiceClient`` it is given to.
+        hooks: Receives every event of the pipeline and of each primitive that was given no
+            hooks of its own (cache lookups, retries, breaker changes, rate limiting, bulkhead
+            refusals, store failures).
+        clock: Passed to each primitive that was given no clock of its own.
 
     Raises:
         ValueError: a timeout or ``max_stale`` is negative or not finite.
@@ -99,7 +116,9 @@ class ResiliencePipeline:
         limiter_max_wait: float | None = None,
         bulkhead: Bulkhead | None = None,
         attempt_timeout: float | None = None,
+        name: str | None = None,
         hooks: EventHooks | None = None,
+        clock: Clock | None = None,
     ) -> None:
         for label, value in (
             ("timeout", timeout),
@@ -121,35 +140,57 @@ class ResiliencePipeline:
         self.limiter_max_wait = limiter_max_wait
         self.bulkhead = bulkhead
         self.attempt_timeout = attempt_timeout
+        self.name = name
         self.hooks = hooks if hooks is not None else EventHooks()
+        self.clock = clock
+        for primitive in (cache, breaker, limiter, bulkhead):
+            if primitive is not None:
+                primitive.adopt(hooks=hooks, clock=clock)
+        if limiter is not None and name is not None:
+            limiter.adopt(hooks=None, clock=None, name=name)
         self._flights: dict[str, _Flight] = {}
+        self._stages = self._build_stages()
+        self._runners = [run for _, run in reversed(self._stages) if run is not None]
 
     def __repr__(self) -> str:
         return f"ResiliencePipeline({' -> '.join(self.describe()) or 'empty'})"
 
-    def describe(self) -> list[str]:
-        """The primitives in the order they apply, outermost first, e.g.
-        ``["cache(memory, 10000 entries max; max_stale=0s)", "timeout(5.0s)",
-        "retry(3 attempts, backoff 0.1..5.0 s)", "breaker(plex)",
-        "limiter(100 per 15 minutes (moving-window, memory://))",
-        "bulkhead(10 concurrent, unbounded waiting)", "attempt_timeout(2.0s)"]``."""
-        steps = []
+    def bind(self, service: str) -> None:
+        """Take ``service`` as the pipeline's name (and an unnamed limiter's) if it has none;
+        ``ServiceClient`` calls this when it is given the pipeline."""
+        if self.name is None:
+            self.name = service
+        if self.limiter is not None:
+            self.limiter.adopt(hooks=None, clock=None, name=self.name)
+
+    def _build_stages(self) -> list[tuple[str, Callable[..., Awaitable[Any]] | None]]:
+        """Outermost first: (description, the stage's runner or ``None`` for the cache, which
+        wraps the rest with its key)."""
+        stages: list[tuple[str, Callable[..., Awaitable[Any]] | None]] = []
         if self.cache is not None:
             what = getattr(self.cache, "describe", lambda: type(self.cache).__name__)()
-            steps.append(f"cache({what}; max_stale={self.max_stale:g}s)")
+            stages.append((f"cache({what}; max_stale={self.max_stale:g}s)", None))
         if self.timeout is not None:
-            steps.append(f"timeout({self.timeout:g}s)")
+            stages.append((f"timeout({self.timeout:g}s)", self._total_timeout))
         if self.retry is not None:
-            steps.append(f"retry({self.retry.describe()})")
+            stages.append((f"retry({self.retry.describe()})", self._retried))
         if self.breaker is not None:
-            steps.append(f"breaker({self.breaker.name})")
+            stages.append((f"breaker({self.breaker.name})", self._broken))
         if self.limiter is not None:
-            steps.append(f"limiter({self.limiter.describe()})")
+            stages.append((f"limiter({self.limiter.describe()})", self._limited))
         if self.bulkhead is not None:
-            steps.append(f"bulkhead({self.bulkhead.describe()})")
+            stages.append((f"bulkhead({self.bulkhead.describe()})", self._bulkheaded))
         if self.attempt_timeout is not None:
-            steps.append(f"attempt_timeout({self.attempt_timeout:g}s)")
-        return steps
+            stages.append((f"attempt_timeout({self.attempt_timeout:g}s)", self._attempt_timeout))
+        return stages
+
+    def describe(self) -> list[str]:
+        """The stages in the order they apply, outermost first, e.g.
+        ``["cache(memory, 10000 entries max; max_stale=0s)", "timeout(5s)",
+        "retry(3 attempts, backoff 0.1..5.0 s)", "breaker(plex)",
+        "limiter(100 per 15 minutes (moving-window, memory://))",
+        "bulkhead(10 concurrent, unbounded waiting)", "attempt_timeout(2s)"]``."""
+        return [text for text, _ in self._stages]
 
     async def execute(
         self,
@@ -172,21 +213,33 @@ class ResiliencePipeline:
         Raises:
             PipelineTimeout: ``timeout`` (phase ``"total"``) or ``attempt_timeout`` (phase
                 ``"attempt"``) elapsed; a :class:`TimeoutError`.
-            CircuitOpenError, RateLimitExceeded, BulkheadFullError: from the primitives.
+            CircuitOpenError, RateLimitExceeded, BulkheadFullError, StoreUnavailableError:
+                from the primitives.
             Exception: the operation's own failure, after retries.
         """
+        run = self._chain(operation, _Call(retry_safe, name))
         if self.cache is None or cache_key is None:
-            return await self._guarded(operation, retry_safe, name)
-        return await self._cached(operation, cache_key, ttl, retry_safe, name)
+            return await run()
+        return await self._cached(run, cache_key, ttl)
 
-    async def _cached(
-        self,
-        operation: Callable[[], Awaitable[T]],
-        key: str,
-        ttl: float | None,
-        retry_safe: bool,
-        name: str,
-    ) -> T:
+    def _chain(
+        self, operation: Callable[[], Awaitable[T]], call: _Call
+    ) -> Callable[[], Awaitable[T]]:
+        """``operation`` wrapped in every stage, innermost last."""
+        run: Callable[[], Awaitable[T]] = operation
+        if self.breaker is not None:
+            clock = self.breaker.clock
+
+            async def timed() -> T:
+                call.started = clock.now()
+                return await operation()
+
+            run = timed
+        for stage in self._runners:
+            run = functools.partial(stage, run, call)
+        return run
+
+    async def _cached(self, run: Callable[[], Awaitable[T]], key: str, ttl: float | None) -> T:
         assert self.cache is not None
         cache = self.cache
         entry = await cache.get(key)
@@ -202,14 +255,14 @@ class ResiliencePipeline:
                 shared: T = flight.value
                 return shared
             if flight.error is not None:
-                raise flight.error
+                raise _own_copy(flight.error) from flight.error
             # the leader was cancelled: try to lead ourselves
         flight = self._flights[key] = _Flight()
         try:
             if self.hooks.active(CacheLookup):
                 await self.hooks.emit(CacheLookup(key=key, result="miss"))
             try:
-                value = await self._guarded(operation, retry_safe, name)
+                value = await run()
             except Exception as exc:
                 stale = entry if self.max_stale > 0 else None
                 can_serve = is_transient(exc) or isinstance(exc, REJECTIONS)
@@ -234,38 +287,70 @@ class ResiliencePipeline:
             del self._flights[key]
             flight.done.set()
 
-    async def _guarded(
-        self, operation: Callable[[], Awaitable[T]], retry_safe: bool, name: str
-    ) -> T:
-        if self.timeout is None:
-            return await self._retried(operation, retry_safe, name)
-        return await within(
-            self.timeout, lambda: self._retried(operation, retry_safe, name), "total"
-        )
+    # -- the stages: each runs ``inner`` (the stages inside it, then the operation) ------
 
-    async def _retried(
-        self, operation: Callable[[], Awaitable[T]], retry_safe: bool, name: str
-    ) -> T:
-        if self.retry is None:
-            return await self._attempt(operation)
+    async def _total_timeout(self, inner: Callable[[], Awaitable[T]], call: _Call) -> T:
+        assert self.timeout is not None
+        return await within(self.timeout, inner, "total")
+
+    async def _retried(self, inner: Callable[[], Awaitable[T]], call: _Call) -> T:
+        assert self.retry is not None
         return await self.retry.call(
-            lambda: self._attempt(operation), retry_safe=retry_safe, name=name, hooks=self.hooks
+            inner, retry_safe=call.retry_safe, name=call.name, hooks=self.hooks
         )
 
-    async def _attempt(self, operation: Callable[[], Awaitable[T]]) -> T:
-        if self.breaker is not None:
-            return await self.breaker.call(self._limited, operation)
-        return await self._limited(operation)
+    async def _broken(self, inner: Callable[[], Awaitable[T]], call: _Call) -> T:
+        breaker = self.breaker
+        assert breaker is not None
+        permit = await breaker.admit()
+        call.started = None
+        try:
+            result = await inner()
+        except BaseException as exc:
+            start = call.started
+            if start is None:  # refused by the limiter or bulkhead, or cancelled waiting
+                await breaker.record(permit, "ignored", 0.0)
+            else:
+                await breaker.record_exception(permit, exc, breaker.clock.now() - start)
+            raise
+        start = call.started if call.started is not None else breaker.clock.now()
+        await breaker.record(permit, "success", breaker.clock.now() - start)
+        return result
 
-    async def _limited(self, operation: Callable[[], Awaitable[T]]) -> T:
-        if self.limiter is not None:
-            await self.limiter.acquire(self.limiter_key, timeout=self.limiter_max_wait)
-        if self.bulkhead is not None:
-            async with self.bulkhead.slot():
-                return await self._timed(operation)
-        return await self._timed(operation)
+    async def _limited(self, inner: Callable[[], Awaitable[T]], call: _Call) -> T:
+        assert self.limiter is not None
+        await self.limiter.acquire(self.limiter_key, timeout=self.limiter_max_wait)
+        return await inner()
 
-    async def _timed(self, operation: Callable[[], Awaitable[T]]) -> T:
-        if self.attempt_timeout is None:
-            return await operation()
-        return await within(self.attempt_timeout, operation, "attempt")
+    async def _bulkheaded(self, inner: Callable[[], Awaitable[T]], call: _Call) -> T:
+        assert self.bulkhead is not None
+        async with self.bulkhead.slot():
+            return await inner()
+
+    async def _attempt_timeout(self, inner: Callable[[], Awaitable[T]], call: _Call) -> T:
+        assert self.attempt_timeout is not None
+        return await within(self.attempt_timeout, inner, "attempt")
+
+
+class _Call:
+    """What one call carries through the stages."""
+
+    __slots__ = ("name", "retry_safe", "started")
+
+    def __init__(self, retry_safe: bool, name: str) -> None:
+        self.retry_safe = retry_safe
+        self.name = name
+        self.started: float | None = None
+        """When the protected operation started (the breaker times from here)."""
+
+
+def _own_copy(error: BaseException) -> BaseException:
+    """A single-flight follower's own exception: same type, message and attributes (raised
+    ``from`` the leader's), so followers never share one traceback; the leader's own object
+    when it cannot be copied."""
+    try:
+        clone = copy.copy(error)
+    except Exception:
+        return error
+    clone.__traceback__ = None
+    return clone

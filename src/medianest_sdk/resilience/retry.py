@@ -1,40 +1,50 @@
-"""Retry policy over `stamina <https://stamina.hynek.me/>`_: exponential backoff with jitter,
-Retry-After honored, and only calls that are safe to repeat.
+"""Retry policy on `stamina <https://stamina.hynek.me/>`_: stamina runs the loop and does the
+waiting; this module decides what may be retried and feeds ``Retry-After`` in.
 
-The wait before attempt *n + 1* is, as in stamina::
+The wait before attempt *n + 1* is stamina's::
 
     min(wait_max, wait_initial * wait_exp_base ** (n - 1) + random.uniform(0, wait_jitter))
 
 unless the failure carried ``retry_after`` (a 429 or 503 with ``Retry-After``): then exactly
-that many seconds, and no retry at all when it exceeds ``max_retry_after``.
+that many seconds, passed to stamina through its backoff hook (``on`` returning a float), and no
+retry at all when it exceeds ``max_retry_after``. stamina's ``timeout`` bounds the time after
+which no new attempt starts.
 
-What is retried: transient failures (transport errors, timeouts, 408, 429, 5xx). For a call that
-is not idempotent (``retry_safe=False``, e.g. a POST), only failures that prove the request never
-reached the service (a refused connection, a pool timeout, a 429). Never retried: the caller's
-errors (other 4xx), decode errors, :class:`~medianest_sdk.CircuitOpenError`,
-:class:`~medianest_sdk.RateLimitExceeded`, :class:`~medianest_sdk.BulkheadFullError`, and
-cancellation.
+What is retried: transient failures (:func:`medianest_sdk.resilience.classify.is_transient`:
+transport errors, timeouts, 408, 429, 5xx). For a call that is not idempotent
+(``retry_safe=False``, e.g. a POST), only failures that prove the request never reached the
+service (a refused connection, a pool timeout, a 429). Never retried: the caller's errors (other
+4xx), decode errors, refusals by our own primitives, and cancellation.
 
-Testing: stamina's testing mode applies (``stamina.set_testing(True)`` makes every wait zero
-and caps attempts); or pass a manual clock to skip real sleeping.
+Reporting: each retry is reported once, as a :class:`~medianest_sdk.RetryScheduled` event (which
+is also one log line on the ``medianest_sdk`` logger), emitted when the retry starts, with the
+wait stamina slept. stamina's own on-retry hooks (its log line, its Prometheus counter) are
+skipped for our retries only: on the first retry the library wraps stamina's hooks in a filter
+that passes every other retry in the process through unchanged.
+
+What stamina cannot express, and so is not done: sleeping on an injected clock (stamina sleeps
+on the event loop's clock). In tests use stamina's testing mode:
+``stamina.set_testing(True, attempts=3)`` makes every wait zero.
 """
 
 from __future__ import annotations
 
-import random
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+import contextlib
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, TypeVar
 
 import attrs
 
 from ..events import EventHooks, RetryScheduled
-from ._classify import REJECTIONS, is_retry_safe, is_transient
-from ._clock import SYSTEM_CLOCK, Clock
+from .classify import REJECTIONS, is_retry_safe, is_transient
 
 __all__ = ["RetryPolicy"]
 
 T = TypeVar("T")
 _LOG_ONLY = EventHooks()
+
+_OURS: dict[int, list[float]] = {}
+"""id(failure) -> the waits stamina reported for it, for the failures of our own retry loops."""
 
 
 def _positive(_: object, attribute: attrs.Attribute[float], value: float) -> None:
@@ -47,9 +57,43 @@ def _at_least_one(_: object, attribute: attrs.Attribute[int], value: int) -> Non
         raise ValueError(f"RetryPolicy: attempts must be >= 1, got {value!r}")
 
 
+class _SkipOurRetries:
+    """A stamina on-retry hook wrapping the process's hooks: our retries are recorded (their
+    wait) and not passed on; every other retry goes to the wrapped hooks as before."""
+
+    def __init__(self, inner: tuple[Any, ...]) -> None:
+        self.inner = inner
+
+    def __call__(self, details: Any) -> contextlib.AbstractContextManager[None] | None:
+        waits = _OURS.get(id(details.caused_by))
+        if waits is not None:
+            waits.append(float(details.wait_for))
+            return None
+        managers = [m for m in (hook(details) for hook in self.inner) if m is not None]
+        return _enter_all(managers) if managers else None
+
+
+@contextlib.contextmanager
+def _enter_all(managers: list[contextlib.AbstractContextManager[None]]) -> Iterator[None]:
+    with contextlib.ExitStack() as stack:
+        for manager in managers:
+            stack.enter_context(manager)
+        yield
+
+
+def _filter_stamina_hooks() -> None:
+    from stamina.instrumentation import get_on_retry_hooks, set_on_retry_hooks
+
+    hooks = get_on_retry_hooks()
+    if len(hooks) == 1 and isinstance(hooks[0], _SkipOurRetries):
+        return
+    set_on_retry_hooks([_SkipOurRetries(tuple(hooks))])
+
+
 @attrs.frozen(kw_only=True)
 class RetryPolicy:
-    """How to retry a failing call; reusable and immutable.
+    """How to retry a failing call; reusable and immutable. Every argument is stamina's
+    (same name, same meaning) but ``max_retry_after`` and ``should_retry``.
 
     Args:
         attempts: Total tries including the first (>= 1; 1 means no retry).
@@ -61,8 +105,8 @@ class RetryPolicy:
         wait_exp_base: Growth factor of the backoff.
         max_retry_after: Longest Retry-After (seconds) honored; beyond it the call fails at once
             with the service's error (the caller can read ``retry_after`` and reschedule).
-        should_retry: ``exc -> bool`` replacing the transient test (the refusals listed in the
-            module docs and the ``retry_safe`` rule still apply).
+        should_retry: ``exc -> bool`` replacing the transient test (refusals and the
+            ``retry_safe`` rule still apply).
 
     Raises:
         ValueError: a number is out of range.
@@ -81,46 +125,18 @@ class RetryPolicy:
         """``"3 attempts, backoff 0.1..5.0 s"``."""
         return f"{self.attempts} attempts, backoff {self.wait_initial}..{self.wait_max} s"
 
-    def backoff(self, attempt: int) -> float:
-        """Seconds to wait after failed attempt number ``attempt`` (1-based), with jitter."""
-        base = self.wait_initial * self.wait_exp_base ** (attempt - 1)
-        return min(self.wait_max, base + random.uniform(0.0, self.wait_jitter))
-
-    def decide(self, exc: BaseException, attempt: int, *, retry_safe: bool) -> float | None:
-        """Seconds to wait before retrying after ``exc`` on attempt ``attempt``, or ``None``
-        when the failure must not be retried."""
+    def decide(self, exc: BaseException, *, retry_safe: bool) -> bool | float:
+        """stamina's backoff-hook answer for ``exc``: ``False`` (do not retry), ``True`` (retry
+        after stamina's backoff) or seconds to wait (the service's Retry-After)."""
         if not isinstance(exc, Exception) or isinstance(exc, REJECTIONS):
-            return None
+            return False
         transient = self.should_retry(exc) if self.should_retry else is_transient(exc)
         if not transient or not (retry_safe or is_retry_safe(exc)):
-            return None
+            return False
         retry_after = getattr(exc, "retry_after", None)
-        if isinstance(retry_after, (int, float)):
-            return float(retry_after) if retry_after <= self.max_retry_after else None
-        return self.backoff(attempt)
-
-    def _schedule(
-        self,
-        exc: Exception,
-        attempt: int,
-        retry_safe: bool,
-        clock: Clock,
-        started: float,
-        name: str,
-    ) -> RetryScheduled | None:
-        """The retry to schedule after ``exc`` failed attempt ``attempt``, or ``None``."""
-        wait = self.decide(exc, attempt, retry_safe=retry_safe)
-        if wait is None or attempt >= self.attempts:
-            return None
-        if self.timeout is not None and clock.now() + wait - started > self.timeout:
-            return None
-        return RetryScheduled(
-            operation=name,
-            attempt=attempt,
-            wait_s=wait,
-            error=f"{type(exc).__name__}: {exc}"[:300],
-            from_retry_after=isinstance(getattr(exc, "retry_after", None), (int, float)),
-        )
+        if isinstance(retry_after, (int, float)) and not isinstance(retry_after, bool):
+            return float(retry_after) if retry_after <= self.max_retry_after else False
+        return True
 
     async def call(
         self,
@@ -128,10 +144,9 @@ class RetryPolicy:
         *,
         retry_safe: bool = True,
         name: str = "call",
-        clock: Clock | None = None,
         hooks: EventHooks | None = None,
     ) -> T:
-        """Await ``fn()`` until it succeeds, the failure is not retryable, or attempts run out.
+        """Await ``fn()`` until it succeeds, the failure is not retryable, or stamina stops.
 
         Args:
             fn: A zero-argument coroutine function (wrap arguments with ``functools.partial``).
@@ -139,47 +154,60 @@ class RetryPolicy:
                 the failure proves the request never reached the service.
             name: Names the operation in :class:`~medianest_sdk.RetryScheduled` events (must not
                 hold a secret).
-            clock: What to sleep on between attempts.
-            hooks: Receives ``RetryScheduled`` events.
+            hooks: Receives ``RetryScheduled`` events (otherwise they are only logged).
 
         Raises:
             Exception: the last failure, unchanged.
         """
-        clock = clock or SYSTEM_CLOCK
-        started = clock.now()
         # The first attempt runs directly: a call that succeeds pays nothing for the policy.
         try:
             return await fn()
         except Exception as exc:
-            first = self._schedule(exc, 1, retry_safe, clock, started, name)
-            if first is None:
+            if self.attempts == 1 or self.decide(exc, retry_safe=retry_safe) is False:
                 raise
+            first: Exception | None = exc
         import stamina  # only once a call has failed: a succeeding call never loads it
 
-        pending: list[RetryScheduled] = [first]
-        attempt_no = 1
+        _filter_stamina_hooks()
+        waits: list[float] = []
+        last: list[tuple[Exception, bool]] = []
+        seen: list[int] = []
 
         def on(exc: Exception) -> bool | float:
-            event = self._schedule(exc, attempt_no, retry_safe, clock, started, name)
-            if event is None:
-                return False
-            pending.append(event)
-            return 0.0  # stamina runs the loop; we sleep on our own clock below
+            verdict = self.decide(exc, retry_safe=retry_safe)
+            if verdict is not False:
+                _OURS[id(exc)] = waits
+                seen.append(id(exc))
+                last.append((exc, not isinstance(verdict, bool)))
+            return verdict
 
-        async for attempt in stamina.retry_context(
-            on=on,
-            attempts=self.attempts - 1,
-            timeout=None,
-            wait_initial=0.0,
-            wait_max=0.0,
-            wait_jitter=0.0,
-        ):
-            attempt_no = attempt.num + 1
-            if pending:
-                event = pending.pop()
-                await (hooks or _LOG_ONLY).emit(event)
-                if not stamina.is_testing():
-                    await clock.sleep(event.wait_s)
-            with attempt:
-                return await fn()
+        try:
+            async for attempt in stamina.retry_context(
+                on=on,
+                attempts=self.attempts,
+                timeout=self.timeout,
+                wait_initial=self.wait_initial,
+                wait_max=self.wait_max,
+                wait_jitter=self.wait_jitter,
+                wait_exp_base=self.wait_exp_base,
+            ):
+                with attempt:
+                    if first is not None:  # stamina's attempt 1 is the failure we already had
+                        failure, first = first, None
+                        raise failure
+                    if last:
+                        previous, from_retry_after = last[-1]
+                        await (hooks or _LOG_ONLY).emit(
+                            RetryScheduled(
+                                operation=name,
+                                attempt=attempt.num - 1,
+                                wait_s=waits[-1] if waits else 0.0,
+                                error=f"{type(previous).__name__}: {previous}"[:300],
+                                from_retry_after=from_retry_after,
+                            )
+                        )
+                    return await fn()
+        finally:
+            for key in seen:
+                _OURS.pop(key, None)
         raise AssertionError("unreachable: stamina re-raises the last failure")  # pragma: no cover
