@@ -7,7 +7,7 @@ import nox
 nox.options.sessions = ["tests", "lint", "typecheck", "docs"]
 nox.options.default_venv_backend = "venv"
 
-PEERS = ["pybreaker", "purgatory", "aiolimiter", "plexapi"]
+PEERS = ["pybreaker", "purgatory", "aiobreaker", "aiolimiter", "plexapi"]
 
 
 @nox.session

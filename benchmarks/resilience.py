@@ -75,6 +75,8 @@ async def run(iterations: int, rounds: int) -> list[dict[str, Any]]:
         "medianest CircuitBreaker.call",
     )
 
+    rows += await _rejections(iterations, rounds)
+
     print("\n# limiter vs peers (baseline: limits' own moving-window hit)")
     from limits import parse
     from limits.storage import MemoryStorage
@@ -102,6 +104,110 @@ async def run(iterations: int, rounds: int) -> list[dict[str, Any]]:
     if full.limiter is not None:
         await full.limiter.clear("default")
     raw.clear(item, "k")
+    return rows
+
+
+async def failing() -> None:
+    raise RuntimeError("down")
+
+
+def failing_sync() -> None:
+    raise RuntimeError("down")
+
+
+async def _rejections(iterations: int, rounds: int) -> list[dict[str, Any]]:
+    """The paths users hit when a service is down: an open breaker refusing, a limiter
+    refusing. Each side catches its own library's refusal."""
+    print("\n# open breaker rejecting a call (baseline: our CircuitBreaker.call)")
+    ours = mn.CircuitBreaker("rejecting", consecutive_failures=1, break_duration=3600)
+    try:
+        await ours.call(failing)
+    except RuntimeError:
+        pass
+
+    async def ours_rejects() -> None:
+        try:
+            await ours.call(noop)
+        except mn.CircuitOpenError:
+            pass
+
+    sides = [Side("medianest CircuitBreaker.call (open)", ours_rejects)]
+    if importlib.util.find_spec("aiobreaker"):
+        import datetime
+
+        import aiobreaker
+
+        aio_cb = aiobreaker.CircuitBreaker(fail_max=1, timeout_duration=datetime.timedelta(hours=1))
+        try:
+            await aio_cb.call_async(failing)
+        except (RuntimeError, aiobreaker.CircuitBreakerError):
+            pass
+
+        async def aiobreaker_rejects() -> None:
+            try:
+                await aio_cb.call_async(noop)
+            except aiobreaker.CircuitBreakerError:
+                pass
+
+        sides.append(Side("aiobreaker call_async (open)", aiobreaker_rejects))
+    if importlib.util.find_spec("pybreaker"):
+        import pybreaker
+
+        pb = pybreaker.CircuitBreaker(fail_max=1, reset_timeout=3600)
+        try:
+            pb.call(failing_sync)
+        except (RuntimeError, pybreaker.CircuitBreakerError):
+            pass
+
+        def pybreaker_rejects() -> None:
+            try:
+                pb.call(noop_sync)
+            except pybreaker.CircuitBreakerError:
+                pass
+
+        sides.append(Side("pybreaker call (open, sync)", pybreaker_rejects, False))
+    if importlib.util.find_spec("purgatory"):
+        from purgatory import AsyncCircuitBreakerFactory
+        from purgatory.domain.model import OpenedState
+
+        factory = AsyncCircuitBreakerFactory(default_threshold=1, default_ttl=3600)
+        try:
+            async with await factory.get_breaker("rejecting"):
+                await failing()
+        except RuntimeError:
+            pass
+
+        async def purgatory_rejects() -> None:
+            try:
+                async with await factory.get_breaker("rejecting"):
+                    await noop()
+            except OpenedState:
+                pass
+
+        sides.append(Side("purgatory (open)", purgatory_rejects))
+    rows = report(
+        await run_case("breaker-rejection", sides, iterations=iterations, rounds=rounds),
+        "medianest CircuitBreaker.call (open)",
+    )
+
+    print("\n# limiter refusing (baseline: limits' own moving-window hit, refused)")
+    from limits import parse
+    from limits.storage import MemoryStorage
+    from limits.strategies import MovingWindowRateLimiter
+
+    raw = MovingWindowRateLimiter(MemoryStorage())
+    item = parse("1/hour")
+    raw.hit(item, "full")
+    full_limiter = mn.RateLimiter("1/hour")
+    await full_limiter.try_acquire("full")
+    sides = [
+        Side("limits hit (refused, sync)", lambda: raw.hit(item, "full"), False),
+        Side("medianest try_acquire (refused)", lambda: full_limiter.try_acquire("full")),
+    ]
+    rows += report(
+        await run_case("limiter-refusal", sides, iterations=iterations, rounds=rounds),
+        "limits hit (refused, sync)",
+    )
     return rows
 
 

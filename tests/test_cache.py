@@ -157,3 +157,36 @@ async def test_redis_add_is_atomic_across_clients(redis_url: str) -> None:
         for cache in (a, b) * 5:
             tg.start_soon(add, cache)
     assert sorted(results) == [False] * 9 + [True]
+
+
+@pytest.mark.redis
+async def test_redis_cut_mid_call_loses_no_answer_and_leaves_nothing_stuck(
+    redis_url: str,
+) -> None:
+    from .tcp_proxy import TcpProxy
+
+    with TcpProxy.for_redis(redis_url) as proxy:
+        events: list[mn.StoreUnavailable] = []
+        hooks = mn.EventHooks()
+        hooks.register(events.append, mn.StoreUnavailable)  # type: ignore[arg-type]
+        pipeline = mn.ResiliencePipeline(cache=mn.RedisCache(proxy.url()), hooks=hooks)
+        calls = 0
+
+        async def upstream() -> dict[str, int]:
+            nonlocal calls
+            calls += 1
+            if calls == 1:
+                proxy.cut()  # Redis drops after the lookup, before the answer is stored
+            return {"n": calls}
+
+        assert await pipeline.execute(upstream, cache_key="k") == {"n": 1}  # not lost
+        assert await pipeline.execute(upstream, cache_key="k") == {"n": 2}  # a miss, served
+        assert {e.operation for e in events} == {"set", "get"}
+        assert all(e.policy == "fail_open" for e in events)
+        proxy.restore()
+        assert await pipeline.execute(upstream, cache_key="k") == {"n": 3}
+        assert await pipeline.execute(upstream, cache_key="k") == {"n": 3}  # cached again
+        strict = mn.RedisCache(proxy.url(), on_store_error="fail_closed")
+        proxy.cut()
+        with pytest.raises(mn.StoreUnavailableError):
+            await strict.get("k")

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterator
-from unittest import mock
 
 import anyio
 import pytest
@@ -16,29 +15,10 @@ from medianest_sdk.testing import ManualClock
 
 @pytest.fixture
 def clock() -> Iterator[ManualClock]:
-    """A manual clock that also drives `limits`' in-memory storage and our retry_after."""
+    """A manual clock that is also the wall clock `limits` reads (one source of time)."""
     clock = ManualClock(start=1.7e9)
-    with _multi_patch(mock.Mock(time=clock.now)):
+    with clock.patch_wall_time():
         yield clock
-
-
-class _multi_patch:
-    """Point `limits`' memory storage, its strategies and our limiter at a fake time module."""
-
-    def __init__(self, fake: object) -> None:
-        self._patches = [
-            mock.patch("limits.storage.memory.time", fake),
-            mock.patch("limits.strategies.time", fake),
-            mock.patch("medianest_sdk.resilience.limiter.time", fake),
-        ]
-
-    def __enter__(self) -> None:
-        for p in self._patches:
-            p.start()
-
-    def __exit__(self, *exc: object) -> None:
-        for p in reversed(self._patches):
-            p.stop()
 
 
 async def test_try_acquire_per_key(clock: ManualClock) -> None:
@@ -119,27 +99,66 @@ LIMIT, PERIOD = 4, 60.0
 
 
 class MovingWindowModel(RuleBasedStateMachine):
+    backend = "asyncio"
+
     def __init__(self) -> None:
         super().__init__()
         self.clock = ManualClock(start=1.7e9)
-        self._patch = _multi_patch(mock.Mock(time=self.clock.now))
+        self._patch = self.clock.patch_wall_time()
         self._patch.__enter__()
-        self.limiter = mn.RateLimiter(f"{LIMIT}/minute")
+        self.limiter = mn.RateLimiter(f"{LIMIT}/minute", clock=self.clock)
         self.granted: dict[str, list[float]] = {"a": [], "b": []}
 
     def teardown(self) -> None:
-        self._patch.__exit__()
+        self._patch.__exit__(None, None, None)
+
+    def _free_at(self, key: str, cost: int) -> float:
+        """When ``key``'s window first has room for ``cost`` (the model's moving window)."""
+        now = self.clock.now()
+        times = self.granted[key]
+        live = times[bisect.bisect_right(times, now - PERIOD) :]
+        excess = len(live) + cost - LIMIT
+        return now if excess <= 0 else live[excess - 1] + PERIOD
+
+    @rule(
+        key=st.sampled_from(["a", "b"]),
+        cost=st.integers(min_value=1, max_value=3),
+        timeout=st.sampled_from([0.0, 5.0, 30.0, None]),
+    )
+    def acquire(self, key: str, cost: int, timeout: float | None) -> None:
+        start = self.clock.now()
+        free_at = self._free_at(key, cost)
+
+        async def go() -> float | None:
+            try:
+                await self.limiter.acquire(key, cost, timeout=timeout)
+            except mn.RateLimitExceeded as exc:
+                return exc.retry_after
+            return None
+
+        refused_after = anyio.run(go, backend=self.backend)
+        now = self.clock.now()
+        if refused_after is None:  # granted: exactly when the window had room
+            assert now == pytest.approx(free_at, abs=0.01)
+            assert timeout is None or now - start <= timeout + 0.01
+            self.granted[key].extend([now] * cost)
+            self.granted[key].sort()
+        else:  # refused: the room would come too late; never waited past the deadline
+            assert timeout is not None and free_at - start > timeout - 0.01
+            assert now - start <= timeout + 0.01
+            assert refused_after > 0.001
 
     @rule(key=st.sampled_from(["a", "b"]), cost=st.integers(min_value=1, max_value=2))
     def hit(self, key: str, cost: int) -> None:
         now = self.clock.now()
         before = self.granted[key]
         in_window = len(before) - bisect.bisect_right(before, now - PERIOD)
-        allowed = anyio.run(lambda: self.limiter.try_acquire(key, cost))
+        allowed = anyio.run(lambda: self.limiter.try_acquire(key, cost), backend=self.backend)
         # moving window is exact: allowed iff the window has room
         assert allowed == (in_window + cost <= LIMIT)
         if allowed:
             before.extend([now] * cost)
+            before.sort()
 
     @rule(seconds=st.floats(min_value=0, max_value=40, allow_nan=False))
     def wait(self, seconds: float) -> None:
@@ -152,8 +171,12 @@ class MovingWindowModel(RuleBasedStateMachine):
                 assert bisect.bisect_left(times, start + PERIOD) - i <= LIMIT
 
 
-TestMovingWindow = MovingWindowModel.TestCase
-TestMovingWindow.settings = settings(max_examples=50, stateful_step_count=30, deadline=None)
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_moving_window_matches_the_model(backend: str) -> None:
+    model = type("Model", (MovingWindowModel,), {"backend": backend})
+    run_state_machine_as_test(
+        model, settings=settings(max_examples=50, stateful_step_count=30, deadline=None)
+    )
 
 
 @pytest.mark.redis
@@ -218,3 +241,73 @@ def test_redis_limiter_stateful(redis_server: str) -> None:
             suppress_health_check=[HealthCheck.too_slow],
         ),
     )
+
+
+async def test_acquire_is_first_come_first_served(clock: ManualClock) -> None:
+    limiter = mn.RateLimiter("1/second", clock=clock)
+    await limiter.acquire("k")
+    order: list[str] = []
+
+    async def wait_turn(name: str, cost: int = 1) -> None:
+        await limiter.acquire("k", cost)
+        order.append(name)
+
+    async with anyio.create_task_group() as tg:
+        for name in ("first", "second", "third"):
+            tg.start_soon(wait_turn, name)
+            await anyio.wait_all_tasks_blocked()
+        assert not await limiter.try_acquire("k")  # a newcomer never jumps the queue
+    assert order == ["first", "second", "third"]
+    assert sum(clock.slept) == pytest.approx(3.0, abs=0.01)
+
+
+async def test_a_costly_acquire_waits_for_enough_slots_without_spinning(
+    clock: ManualClock,
+) -> None:
+    limiter = mn.RateLimiter("3/minute", clock=clock)
+    for _ in range(3):
+        await limiter.acquire("k")
+        clock.advance(10)  # hits at t=0, 10, 20; now t=30
+    with pytest.raises(mn.RateLimitExceeded) as info:
+        await limiter.acquire("k", cost=2, timeout=5)
+    assert info.value.retry_after == pytest.approx(30, abs=0.01)  # not 0.001
+    await limiter.acquire("k", cost=2)  # frees at t=60 (one slot) and t=70 (two)
+    assert clock.slept == pytest.approx([30, 10], abs=0.01)
+
+
+@pytest.mark.redis
+async def test_two_services_never_share_a_bucket(redis_url: str) -> None:
+    def pipeline() -> mn.ResiliencePipeline:
+        return mn.ResiliencePipeline(limiter=mn.RateLimiter("3/minute", storage=redis_url))
+
+    plex = mn.ServiceClient("plex", "http://plex.test", pipeline=(p1 := pipeline()))
+    seerr = mn.ServiceClient("overseerr", "http://seerr.test", pipeline=(p2 := pipeline()))
+    assert p1.limiter is not None and p2.limiter is not None
+    assert (p1.limiter.name, p2.limiter.name) == ("plex", "overseerr")
+    for _ in range(3):
+        await p1.limiter.acquire()
+    assert await p2.limiter.remaining() == 3
+    await plex.aclose()
+    await seerr.aclose()
+
+
+@pytest.mark.redis
+async def test_limiter_store_down_fail_open_and_closed(redis_url: str) -> None:
+    from .tcp_proxy import TcpProxy
+
+    with TcpProxy.for_redis(redis_url) as proxy:
+        proxy.cut()
+        events: list[mn.StoreUnavailable] = []
+        hooks = mn.EventHooks()
+        hooks.register(events.append, mn.StoreUnavailable)  # type: ignore[arg-type]
+        loose = mn.RateLimiter("1/minute", storage=proxy.url(), hooks=hooks)
+        assert await loose.try_acquire("k")
+        strict = mn.RateLimiter(
+            "1/minute", storage=proxy.url(), on_store_error="fail_closed", hooks=hooks
+        )
+        with pytest.raises(mn.StoreUnavailableError):
+            await strict.acquire("k")
+        proxy.restore()
+        assert await strict.try_acquire("k")
+        assert not await strict.try_acquire("k")
+    assert [e.policy for e in events] == ["fail_open", "fail_closed"]

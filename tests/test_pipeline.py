@@ -143,6 +143,47 @@ async def test_single_flight_shares_a_failure() -> None:
         release.set()
     assert calls == 1
     assert len(errors) == 5
+    # every follower has its own exception: same type and message, the leader's as cause
+    assert len({id(e) for e in errors}) == 5
+    assert {str(e) for e in errors} == {str(errors[0])}
+    leaders = [e for e in errors if e.__cause__ is None]
+    assert len(leaders) == 1
+    assert all(e.__cause__ is leaders[0] for e in errors if e is not leaders[0])
+
+
+async def test_the_breaker_times_only_the_call_not_our_own_throttling() -> None:
+    clock = ManualClock()
+    breaker = mn.CircuitBreaker(
+        "svc", minimum_throughput=2, slow_call_duration=0.5, slow_call_ratio=0.5, clock=clock
+    )
+    pipeline = mn.ResiliencePipeline(
+        breaker=breaker, limiter=mn.RateLimiter("1/second"), clock=clock
+    )
+
+    async def instant() -> str:
+        return "ok"
+
+    with clock.patch_wall_time():
+        for _ in range(4):
+            assert await pipeline.execute(instant) == "ok"  # each waits ~1 s for the limiter
+    assert sum(clock.slept) >= 2.9
+    assert breaker.state is mn.BreakerState.CLOSED
+    assert breaker.metrics().slow_calls == 0
+
+
+async def test_pipeline_hooks_and_clock_reach_every_primitive() -> None:
+    hooks, clock = mn.EventHooks(), ManualClock()
+    own = mn.EventHooks()
+    pipeline = full_pipeline(hooks=hooks, clock=clock, bulkhead=mn.Bulkhead(1, hooks=own))
+    assert pipeline.breaker is not None and pipeline.limiter is not None
+    assert pipeline.breaker.hooks is hooks and pipeline.breaker.clock is clock
+    assert pipeline.limiter.hooks is hooks and pipeline.limiter.clock is clock
+    assert pipeline.bulkhead is not None and pipeline.bulkhead.hooks is own  # its own wins
+    seen: list[mn.Event] = []
+    hooks.register(seen.append)
+    assert pipeline.breaker is not None
+    await pipeline.breaker.isolate()
+    assert any(isinstance(e, mn.BreakerStateChanged) for e in seen)
 
 
 async def _run_in(

@@ -316,7 +316,11 @@ class CircuitOpenError(MediaNestError):
     def __init__(
         self, message: str, *, breaker: str, retry_after: float | None, service: str | None = None
     ) -> None:
-        super().__init__(message, service=service)
+        # Built on every refused call of an outage: set the fields directly (same result as
+        # the base initialiser, without its call chain).
+        self.args = (message,)
+        self.message = message
+        self.service = service
         self.breaker = breaker
         self.retry_after = retry_after
 

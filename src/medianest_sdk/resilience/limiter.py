@@ -163,6 +163,7 @@ class RateLimiter:
         self.hooks = hooks if hooks is not None else EventHooks()
         self._queues: dict[str, _Queue] = {}
         self._text = str(self.limit)
+        self._prefix = f"{namespace}:" if name is None else f"{namespace}:{name}:"
 
     def __repr__(self) -> str:
         return (
@@ -184,11 +185,10 @@ class RateLimiter:
             self.clock = clock
         if name is not None and self.name is None:
             self.name = name
+            self._prefix = f"{self.namespace}:{name}:"
 
     def _key(self, key: str) -> str:
-        if self.name is None:
-            return f"{self.namespace}:{key}"
-        return f"{self.namespace}:{self.name}:{key}"
+        return self._prefix + key
 
     async def _run(self, operation: str, fn: Callable[P, R], *args: P.args, **kw: P.kwargs) -> R:
         if self._inline:
@@ -234,8 +234,12 @@ class RateLimiter:
         """
         if cost != 1:
             self._check_cost(cost)
-        if key not in self._queues and await self._hit(key, cost):
-            return True
+        if key not in self._queues:
+            if self._inline:  # the memory storage never blocks: no await, no extra coroutine
+                if self._limiter.hit(self.limit, self._prefix + key, cost=cost):
+                    return True
+            elif await self._hit(key, cost):
+                return True
         if self.hooks.active(RateLimited):  # computed only for someone who listens
             wait = await self.retry_after(key, cost)
             await self.hooks.emit(RateLimited(limit=self._text, key=key, retry_after=wait))
@@ -293,7 +297,8 @@ class RateLimiter:
                 if waited > 0 and self.hooks.active(RateLimited):
                     await self.hooks.emit(RateLimited(limit=self._text, key=key, waited_s=waited))
                 return
-            wait = max(await self.retry_after(key, cost), 0.001)
+            # limits still counts a hit at the very instant it expires: wake 1 ms later
+            wait = await self.retry_after(key, cost) + 0.001
             if deadline is not None and time.time() + wait > deadline:
                 await self._refuse(key, cost, wait)
             await self.clock.sleep(wait)

@@ -205,6 +205,7 @@ class CircuitBreaker:
         self.hooks = hooks if hooks is not None else EventHooks()
         # In memory the state machine runs synchronously on the live snapshot (no awaits).
         self._memory = store.snapshot(name) if isinstance(store, MemoryBreakerStore) else None
+        self._open_prefix = f"circuit {name!r} is open; next trial in "
 
     def __repr__(self) -> str:
         return f"CircuitBreaker({self.name!r}, state={self.state.value})"
@@ -273,6 +274,13 @@ class CircuitBreaker:
         if memory is not None and memory.state is BreakerState.CLOSED:
             permit = _ALLOWED  # hot path: no admission work while closed
         else:
+            if memory is not None and memory.state is BreakerState.OPEN:
+                # hot path of an outage: refuse without building an admission
+                wait = (memory.open_until or 0.0) - self.clock.now()
+                if wait > 0:
+                    raise CircuitOpenError(
+                        f"{self._open_prefix}{wait:.1f} s", breaker=self.name, retry_after=wait
+                    )
             permit = await self.admit()
         start = self.clock.now()
         try:
