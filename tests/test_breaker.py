@@ -334,7 +334,9 @@ class BreakerModel(RuleBasedStateMachine):
         """Apply one call to the model; return what the breaker must answer."""
         if isinstance(self.store, FlakyStore) and self.store.down:
             return "failed" if failed else "ok"  # fail open: runs, nothing recorded
-        admission = self._admit()
+        return self._apply(self._admit(), failed)
+
+    def _apply(self, admission: str, failed: bool) -> str:
         if admission == "rejected":
             return "rejected"
         if admission == "trial":
@@ -352,6 +354,42 @@ class BreakerModel(RuleBasedStateMachine):
         ):
             self._open()
         return "failed" if failed else "ok"
+
+    @precondition(lambda self: self.store_kind != "redis")
+    @precondition(lambda self: not (isinstance(self.store, FlakyStore) and self.store.down))
+    @rule(failed=st.booleans())
+    def caller_gives_up_while_hooks_hang(self, failed: bool) -> None:
+        """The caller's deadline passes while a state-change hook hangs: the change is still
+        committed, and a trial admitted just before is given back."""
+
+        async def hang(event: mn.Event) -> None:
+            await anyio.sleep_forever()
+
+        async def go() -> str:
+            with anyio.move_on_after(0):
+                try:
+                    await self.breaker.call(fail if failed else ok)
+                except mn.CircuitOpenError:
+                    return "rejected"
+                except Boom:
+                    return "failed"
+                return "ok"
+            return "cancelled"
+
+        self.breaker.hooks.register(hang, mn.BreakerStateChanged)
+        try:
+            got = self.go(go)
+        finally:
+            self.breaker.hooks.unregister(hang)
+        now = self.clock.now()
+        if self.state == "open" and now >= self.open_until:
+            self.state, self.leases = "half_open", []  # the hook hung at admission
+            assert got == "cancelled"
+            return
+        before = (self.state, self.openings)
+        expected = self._apply(self._admit(), failed)
+        changed = (self.state, self.openings) != before
+        assert got == ("cancelled" if changed and expected != "rejected" else expected)
 
     @rule()
     def success(self) -> None:
