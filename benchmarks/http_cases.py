@@ -129,7 +129,41 @@ async def webhook_verify(rounds: int) -> Rows:
         return await verifier.verify(headers, body)
 
     sides = [Side("hmac.new + compare_digest", bare, False), Side("WebhookVerifier.verify", ours)]
-    return report(await run_case("webhook", sides, rounds=rounds, iterations=500), sides[0].name)
+    rows = report(await run_case("webhook", sides, rounds=rounds, iterations=500), sides[0].name)
+
+    print("\n# 6b. 1 KiB deliveries, each new (replay protection has work to do)")
+    pool = [os.urandom(1024) for _ in range(20_000)]
+    plain = mn.WebhookVerifier.github(secret)
+    replay = mn.WebhookVerifier.github(secret, cache=mn.MemoryCache(max_entries=100_000))
+    signed = [(b, plain.sign(b)["X-Hub-Signature-256"]) for b in pool]
+    counters = {"bare": 0, "plain": 0, "replay": 0}
+
+    def take(side: str) -> tuple[bytes, str]:
+        counters[side] += 1
+        return signed[counters[side] % len(signed)]
+
+    def bare_small() -> bool:
+        b, sig = take("bare")
+        digest = "sha256=" + hmac.new(key, b, hashlib.sha256).hexdigest()
+        return hmac.compare_digest(digest.encode(), sig.encode())
+
+    async def plain_small() -> Any:
+        b, sig = take("plain")
+        return await plain.verify({"X-Hub-Signature-256": sig}, b)
+
+    async def replay_small() -> Any:
+        b, sig = take("replay")
+        return await replay.verify({"X-Hub-Signature-256": sig}, b)
+
+    sides = [
+        Side("hmac.new + compare_digest (1 KiB)", bare_small, False),
+        Side("verify, no replay cache", plain_small),
+        Side("verify with replay protection (MemoryCache)", replay_small),
+    ]
+    rows += report(
+        await run_case("webhook-1k", sides, rounds=rounds, iterations=500), sides[0].name
+    )
+    return rows
 
 
 async def concurrency(url: str, rounds: int) -> Rows:

@@ -1,15 +1,14 @@
 """A webhook receiver for GitHub, Standard Webhooks senders, Overseerr, Plex and Uptime Kuma.
 
-A plain ASGI app (no web framework) that, for every POST:
+A plain ASGI app (no web framework): a per-IP rate limit (100 requests per 15 minutes, the
+``RateLimiter`` moving window) in front of one ``WebhookEndpoint`` per source, which reads the
+body up to 1 MiB, verifies it with the source's scheme (HMAC signature, shared secret or URL
+token), refuses replays (a shared ``MemoryCache``), parses it into a typed event and hands it to
+``on_event``.
 
-1. applies a per-IP rate limit (100 requests per 15 minutes, the ``RateLimiter`` moving window),
-2. reads the body up to 1 MiB,
-3. verifies it with the source's scheme (HMAC signature, shared secret or URL token) and refuses
-   replays (a ``MemoryCache`` remembers delivery ids for the 5-minute tolerance),
-4. parses it into a typed event and hands it to ``on_event``.
-
-Answers: 204 accepted; 401 failed verification (with the machine-readable reason); 400 body not
-understood; 413 too large; 429 rate limited (with Retry-After); 404 unknown path.
+Answers: 204 accepted; 401 failed verification (``{"error": "<reason>"}``); 400 body not
+understood; 413 too large; 405 wrong method; 429 rate limited (with Retry-After); 404 unknown
+path.
 
 Run: ``python examples/webhook_receiver.py`` (needs ``pip install uvicorn``), then point the
 senders at ``http://127.0.0.1:8787/<source>``. Secrets come from the environment:
@@ -26,17 +25,13 @@ import math
 import os
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
-from urllib.parse import parse_qsl
 
 import medianest_sdk as mn
-from medianest_sdk.webhooks import parse_github, parse_overseerr, parse_plex, parse_uptime_kuma
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
-
-MAX_BODY = 1024 * 1024
 
 
 def _default_secrets() -> dict[str, str]:
@@ -63,11 +58,11 @@ def create_app(
     verifiers = {
         "github": mn.WebhookVerifier.github(s["github"], cache=replay),
         "standard": mn.WebhookVerifier.standard(s["standard"], cache=replay),
-        "overseerr": mn.WebhookVerifier.shared_secret(s["overseerr"]),
+        "overseerr": mn.WebhookVerifier.shared_secret(s["overseerr"], source="overseerr"),
         "uptime-kuma": mn.WebhookVerifier.shared_secret(
-            s["uptime-kuma"], header="X-Webhook-Secret"
+            s["uptime-kuma"], header="X-Webhook-Secret", source="uptime-kuma"
         ),
-        "plex": mn.WebhookVerifier.url_token(s["plex"]),
+        "plex": mn.WebhookVerifier.url_token(s["plex"], source="plex"),
     }
     per_ip = mn.RateLimiter(limit)
 
@@ -76,24 +71,19 @@ def create_app(
 
     handle = on_event or default_handler
 
-    def parse(source: str, headers: dict[str, str], body: bytes) -> object:
-        content_type = headers.get("content-type", "")
-        if source == "github":
-            return parse_github(headers, body)
-        if source == "plex":
-            return parse_plex(body, content_type)
-        if source == "overseerr":
-            return parse_overseerr(body)
-        if source == "uptime-kuma":
-            return parse_uptime_kuma(body, content_type)
-        return json.loads(body)  # Standard Webhooks: the sender's own JSON
+    def endpoint(source: str, verifier: mn.WebhookVerifier) -> mn.WebhookEndpoint:
+        async def deliver(event: object) -> None:
+            await handle(source, event)
+
+        return mn.WebhookEndpoint(verifier, deliver)
+
+    endpoints = {source: endpoint(source, v) for source, v in verifiers.items()}
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        source = scope["path"].strip("/")
-        verifier = verifiers.get(source)
-        if verifier is None or scope["method"] != "POST":
+        target = endpoints.get(scope["path"].strip("/"))
+        if target is None:
             await _answer(send, 404, {"error": "unknown webhook path"})
             return
         client_ip = (scope.get("client") or ("unknown", 0))[0]
@@ -101,39 +91,9 @@ def create_app(
             wait = await per_ip.retry_after(client_ip)
             await _answer(send, 429, {"error": "rate limited"}, retry_after=wait)
             return
-        body = await _read_body(receive)
-        if body is None:
-            await _answer(send, 413, {"error": "body too large"})
-            return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
-        try:
-            await verifier.verify(headers, body, query=query)
-            event = parse(source, headers, body)
-        except mn.WebhookVerificationError as exc:
-            await _answer(send, 401, {"error": "verification failed", "reason": exc.reason})
-            return
-        except (mn.DecodeError, ValueError) as exc:
-            await _answer(send, 400, {"error": f"body not understood: {type(exc).__name__}"})
-            return
-        await handle(source, event)
-        await _answer(send, 204, None)
+        await target(scope, receive, send)
 
     return app
-
-
-async def _read_body(receive: Receive) -> bytes | None:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
 
 
 async def _answer(

@@ -4,6 +4,7 @@ import base64
 import contextlib
 import json
 import os
+from pathlib import Path
 
 import anyio
 import pytest
@@ -15,7 +16,13 @@ from hypothesis import strategies as st
 import medianest_sdk as mn
 from medianest_sdk import WebhookFailure, WebhookVerifier
 from medianest_sdk.enums import MonitorStatus
+from medianest_sdk.testing import ManualClock
 from medianest_sdk.webhooks import (
+    GitHubPing,
+    GitHubPullRequest,
+    GitHubPush,
+    GitHubRelease,
+    GitHubWorkflowRun,
     OverseerrNotification,
     PlexEvent,
     parse_github,
@@ -23,6 +30,8 @@ from medianest_sdk.webhooks import (
     parse_plex,
     parse_uptime_kuma,
 )
+
+from .recorded import DATA
 
 NOW = 1_763_700_000
 
@@ -76,17 +85,79 @@ def test_rotation_accepts_any_listed_secret() -> None:
     assert verify(both, headers, b"{}").id == "d1"
 
 
-def test_replay_is_refused_within_tolerance() -> None:
+def test_github_replay_is_keyed_on_what_the_signature_covers() -> None:
     cache = mn.MemoryCache()
     verifier = WebhookVerifier.github("s3cret", cache=cache)
     headers = verifier.sign(b"{}", id="delivery-1")
     verify(verifier, headers, b"{}")
     assert reason_of(verifier, headers, b"{}") is WebhookFailure.REPLAYED
-    forged = {**headers, "X-Hub-Signature-256": "sha256=" + "0" * 64}
-    forged["X-GitHub-Delivery"] = "delivery-2"
-    assert reason_of(verifier, forged, b"{}") is WebhookFailure.BAD_SIGNATURE
-    # a forged delivery does not burn its id: the real one still passes
-    verify(verifier, verifier.sign(b"{}", id="delivery-2"), b"{}")
+    # the delivery id is not signed: a new one (or none) does not make a replay new
+    renamed = {**headers, "X-GitHub-Delivery": "delivery-2"}
+    assert reason_of(verifier, renamed, b"{}") is WebhookFailure.REPLAYED
+    bare = {"X-Hub-Signature-256": headers["X-Hub-Signature-256"]}
+    assert reason_of(verifier, bare, b"{}") is WebhookFailure.REPLAYED
+    # a forged delivery burns nothing: another body still passes
+    forged = {"X-Hub-Signature-256": "sha256=" + "0" * 64, "X-GitHub-Delivery": "delivery-3"}
+    assert reason_of(verifier, forged, b"[]") is WebhookFailure.BAD_SIGNATURE
+    verify(verifier, verifier.sign(b"[]", id="delivery-3"), b"[]")
+
+
+def test_standard_replay_is_remembered_until_the_timestamp_expires() -> None:
+    clock = [float(NOW)]
+    cache = mn.MemoryCache(clock=ManualClock(NOW))
+    verifier = WebhookVerifier.standard(WHSEC, cache=cache, now=lambda: clock[0])
+    headers = verifier.sign(b"{}", id="msg_future", timestamp=NOW + 299)
+    verify(verifier, headers, b"{}")
+    assert cache.clock.now() == NOW  # type: ignore[attr-defined]
+    clock[0] += 301
+    cache.clock.advance(301)  # type: ignore[attr-defined]
+    # 301 s later the stamp (now 2 s old) still passes: so the id must still be remembered
+    assert reason_of(verifier, headers, b"{}") is WebhookFailure.REPLAYED
+    clock[0] += 300
+    cache.clock.advance(300)  # type: ignore[attr-defined]
+    assert reason_of(verifier, headers, b"{}") is WebhookFailure.TIMESTAMP_TOO_OLD
+
+
+def test_svix_header_names_are_accepted() -> None:
+    verifier = WebhookVerifier.standard(WHSEC, now=fixed_now)
+    signed = verifier.sign(b'{"a":1}', id="msg_svix", timestamp=NOW)
+    svix = {name.replace("webhook-", "svix-"): value for name, value in signed.items()}
+    assert verify(verifier, svix, b'{"a":1}').id == "msg_svix"
+    assert reason_of(verifier, svix, b'{"a":2}') is WebhookFailure.BAD_SIGNATURE
+
+
+def test_unpadded_whsec_secrets_work() -> None:
+    raw = b"sixteen byte key"
+    padded = "whsec_" + base64.b64encode(raw).decode()
+    unpadded = padded.rstrip("=")
+    assert padded != unpadded
+    a = WebhookVerifier.standard(padded, now=fixed_now)
+    b = WebhookVerifier.standard(unpadded, now=fixed_now)
+    assert verify(b, a.sign(b"x", id="m", timestamp=NOW), b"x").id == "m"
+
+
+def test_stripe_style_checks_only_the_past_and_takes_no_tolerance() -> None:
+    stripe = WebhookVerifier.hmac("key", header="Stripe-Signature", style="stripe", now=fixed_now)
+    future = stripe.sign(b"b", timestamp=NOW + 10_000)
+    assert verify(stripe, future, b"b").timestamp == NOW + 10_000  # as stripe-python
+    anytime = WebhookVerifier.hmac(
+        "key", header="Stripe-Signature", style="stripe", tolerance=None, now=fixed_now
+    )
+    assert verify(anytime, stripe.sign(b"b", timestamp=1), b"b").timestamp == 1
+    # a plain timestamped HMAC still refuses the future
+    plain = WebhookVerifier.hmac("key", header="X-Sig", timestamp_header="X-Ts", now=fixed_now)
+    ahead = plain.sign(b"b", timestamp=NOW + 10_000)
+    assert reason_of(plain, ahead, b"b") is WebhookFailure.TIMESTAMP_IN_FUTURE
+
+
+def test_a_lone_surrogate_in_a_delivery_id_is_not_a_crash() -> None:
+    verifier = WebhookVerifier.standard(WHSEC, cache=mn.MemoryCache(), now=fixed_now)
+    headers = {
+        "webhook-id": "msg_\udc80",
+        "webhook-timestamp": str(NOW),
+        "webhook-signature": "v1," + base64.b64encode(b"x" * 32).decode(),
+    }
+    assert reason_of(verifier, headers, b"{}") is WebhookFailure.BAD_SIGNATURE
 
 
 def test_body_size_is_checked_first() -> None:
@@ -422,13 +493,189 @@ def test_parse_uptime_kuma_json_and_form() -> None:
     assert test_note.heartbeat is None
 
 
-def test_parse_github() -> None:
-    hook = parse_github(
-        {"X-GitHub-Event": "release", "X-GitHub-Delivery": "d-1"}, b'{"action":"published"}'
-    )
-    assert (hook.event, hook.delivery_id, hook.action) == ("release", "d-1", "published")
+GITHUB = DATA / "webhooks" / "github"
+
+
+@pytest.mark.parametrize("path", sorted(GITHUB.glob("*.json")), ids=lambda p: p.stem)
+def test_github_payloads_structure(path: Path) -> None:
+    event = path.stem.split(".")[0]
+    hook = parse_github({"X-GitHub-Event": event, "X-GitHub-Delivery": "d-1"}, path.read_bytes())
+    assert hook.event == event and hook.delivery_id == "d-1"
+    assert hook.data is not None
+    assert type(hook.data).__name__.lower().replace("_", "") == "github" + event.replace("_", "")
+
+
+def test_github_typed_fields() -> None:
+    def load(event: str) -> object:
+        body = (GITHUB / f"{event}.json").read_bytes()
+        return parse_github({"X-GitHub-Event": event}, body).data
+
+    push = load("push")
+    assert isinstance(push, GitHubPush)
+    assert push.ref == "refs/heads/main" and push.commits[0].message.startswith("Fix")
+    assert push.repository is not None and push.repository.full_name == "example-org/medianest"
+    release = load("release")
+    assert isinstance(release, GitHubRelease) and release.release.tag_name == "v0.2.0"
+    run = load("workflow_run")
+    assert isinstance(run, GitHubWorkflowRun) and run.workflow_run.conclusion == "success"
+    pr = load("pull_request")
+    assert isinstance(pr, GitHubPullRequest) and pr.number == 17 and pr.action == "opened"
+    hook = parse_github({"X-GitHub-Event": "star"}, b'{"action":"created"}')
+    assert (hook.data, hook.action) == (None, "created")  # unknown events stay untyped
     with pytest.raises(mn.DecodeError):
         parse_github({}, b"{}")
+    with pytest.raises(mn.DecodeError, match="release"):
+        parse_github({"X-GitHub-Event": "release"}, b'{"action":"published"}')
+
+
+@pytest.mark.parametrize("value", ["--1", "\u00b2", "9" * 5000, {"a": 1}, [1]])
+def test_hostile_field_values_end_in_decode_error(value: object) -> None:
+    bodies = {
+        "overseerr": {"notification_type": "MEDIA_PENDING", "media": {"tmdbId": value}},
+        "kuma status": {"heartbeat": {"status": value}},
+        "kuma monitor": {"heartbeat": {"monitorID": value}},
+        "plex": {"event": "media.play", "Account": {"id": value}},
+        "github": {"ref": "r", "commits": [{"id": "c", "timestamp": value}]},
+    }
+    parsers = {
+        "overseerr": parse_overseerr,
+        "kuma status": lambda b: parse_uptime_kuma(b, "application/json"),
+        "kuma monitor": lambda b: parse_uptime_kuma(b, "application/json"),
+        "plex": lambda b: parse_plex(b, "application/json"),
+        "github": lambda b: parse_github({"X-GitHub-Event": "push"}, b),
+    }
+    for name, data in bodies.items():
+        with pytest.raises(mn.DecodeError):
+            parsers[name](json.dumps(data).encode())
+
+
+def test_deep_json_ends_in_decode_error_in_every_parser() -> None:
+    deep = b"[" * 100_000
+    form = b"data=" + deep
+    for parse in (
+        lambda: parse_overseerr(deep),
+        lambda: parse_plex(deep, "application/json"),
+        lambda: parse_uptime_kuma(deep, "application/json"),
+        lambda: parse_uptime_kuma(form, "application/x-www-form-urlencoded"),
+        lambda: parse_github({"X-GitHub-Event": "push"}, deep),
+    ):
+        with pytest.raises(mn.DecodeError, match="nested too deeply"):
+            parse()
+
+
+def test_template_numbers_as_strings_and_empties() -> None:
+    body = json.dumps(
+        {"notification_type": "MEDIA_AVAILABLE", "media": {"tmdbId": "603", "tvdbId": ""}}
+    ).encode()
+    hook = parse_overseerr(body)
+    assert (hook.tmdb_id, hook.tvdb_id) == (603, None)
+
+
+def test_uptime_kuma_get_method_reads_the_query() -> None:
+    query = {
+        "msg": "[site] [Up] 200 - OK",
+        "heartbeat": json.dumps({"monitorID": 3, "status": 1, "time": "2026-11-21 10:00:00.000"}),
+        "monitor": json.dumps({"id": 3, "name": "site", "type": "http"}),
+    }
+    hook = parse_uptime_kuma(b"", "", query=query)
+    assert hook.msg == "[site] [Up] 200 - OK"
+    assert hook.heartbeat is not None and hook.heartbeat.status is MonitorStatus.UP
+    assert hook.monitor is not None and hook.monitor.name == "site"
+    test_message = parse_uptime_kuma(b"", "", query={"msg": "Uptime Kuma test"})
+    assert test_message.heartbeat is None and test_message.monitor is None
+
+
+async def test_unwrap_verifies_then_parses_in_one_call() -> None:
+    verifier = WebhookVerifier.github("s")
+    body = (GITHUB / "ping.json").read_bytes()
+    event = await verifier.unwrap({**verifier.sign(body), "X-GitHub-Event": "ping"}, body)
+    assert isinstance(event, mn.webhooks.GitHubWebhook) and isinstance(event.data, GitHubPing)
+    seerr = WebhookVerifier.shared_secret("Bearer x", source="overseerr")
+    body = json.dumps(OVERSEERR_BODY).encode()
+    parsed = await seerr.unwrap({"Authorization": "Bearer x"}, body)
+    assert isinstance(parsed, mn.webhooks.OverseerrWebhook)
+    with pytest.raises(mn.WebhookVerificationError):
+        await seerr.unwrap({"Authorization": "Bearer y"}, body)
+    with pytest.raises(mn.DecodeError):
+        await seerr.unwrap({"Authorization": "Bearer x"}, b"[]")
+    assert seerr.unwrap_sync({"Authorization": "Bearer x"}, body) == parsed
+
+
+def test_unwrap_sync_keeps_replay_protection_in_memory() -> None:
+    verifier = WebhookVerifier.github("s", cache=mn.MemoryCache())
+    body = (GITHUB / "ping.json").read_bytes()
+    headers = {**verifier.sign(body), "X-GitHub-Event": "ping"}
+    verifier.unwrap_sync(headers, body)
+    with pytest.raises(mn.WebhookVerificationError) as info:
+        verifier.unwrap_sync(headers, body)
+    assert info.value.reason is WebhookFailure.REPLAYED
+
+
+# -- the ASGI endpoint ------------------------------------------------------------------------
+
+
+class AsgiCall:
+    """Drive an ASGI app by hand: chunks in, status and body out, chunks actually read."""
+
+    def __init__(self, chunks: list[bytes]) -> None:
+        self.chunks = chunks
+        self.read = 0
+        self.sent: list[dict[str, object]] = []
+
+    async def receive(self) -> dict[str, object]:
+        chunk = self.chunks[self.read]
+        self.read += 1
+        return {"type": "http.request", "body": chunk, "more_body": self.read < len(self.chunks)}
+
+    async def send(self, message: dict[str, object]) -> None:
+        self.sent.append(message)
+
+    @property
+    def status(self) -> object:
+        return self.sent[0]["status"]
+
+    @property
+    def json(self) -> object:
+        body = self.sent[1]["body"]
+        assert isinstance(body, bytes)
+        return json.loads(body) if body else None
+
+
+def scope(method: str = "POST", headers: dict[str, str] | None = None) -> dict[str, object]:
+    pairs = [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    return {"type": "http", "method": method, "path": "/", "headers": pairs, "query_string": b""}
+
+
+async def test_webhook_endpoint_answers_without_leaking_and_stops_reading_early() -> None:
+    got: list[object] = []
+
+    async def handler(event: object) -> None:
+        got.append(event)
+
+    verifier = WebhookVerifier.shared_secret("Bearer x", source="overseerr", max_body_size=100)
+    endpoint = mn.WebhookEndpoint(verifier, handler)
+    body = json.dumps({"notification_type": "TEST_NOTIFICATION"}).encode()
+    ok = AsgiCall([body])
+    await endpoint(scope(headers={"Authorization": "Bearer x"}), ok.receive, ok.send)
+    assert ok.status == 204 and len(got) == 1
+    forged = AsgiCall([body])
+    await endpoint(
+        scope(headers={"Authorization": "Bearer s3cr3t-guess"}), forged.receive, forged.send
+    )
+    assert (forged.status, forged.json) == (401, {"error": "bad_signature"})
+    junk = AsgiCall([b"[1]"])
+    await endpoint(scope(headers={"Authorization": "Bearer x"}), junk.receive, junk.send)
+    assert (junk.status, junk.json) == (400, {"error": "body_not_understood"})
+    huge = AsgiCall([b"x" * 60] * 1000)
+    await endpoint(scope(headers={"Authorization": "Bearer x"}), huge.receive, huge.send)
+    assert huge.status == 413 and huge.read == 2  # stopped at the chunk that passed the limit
+    declared = AsgiCall([b""])
+    await endpoint(scope(headers={"Content-Length": "999999"}), declared.receive, declared.send)
+    assert declared.status == 413 and declared.read == 0
+    wrong = AsgiCall([b""])
+    await endpoint(scope("PUT"), wrong.receive, wrong.send)
+    assert wrong.status == 405
+    assert len(got) == 1
 
 
 @settings(max_examples=100, deadline=None)

@@ -98,6 +98,7 @@ if TYPE_CHECKING:
     )
     from .webhooks import (
         VerifiedWebhook,
+        WebhookEndpoint,
         WebhookVerifier,
     )
     from .ytdlp import (
@@ -166,6 +167,7 @@ _EXPORTS: dict[str, str] = {
     "UnsupportedURLError": "errors",
     "UptimeKumaAdapter": "uptime_kuma",
     "VerifiedWebhook": "webhooks",
+    "WebhookEndpoint": "webhooks",
     "WebhookFailure": "errors",
     "WebhookVerificationError": "errors",
     "WebhookVerifier": "webhooks",
@@ -255,6 +257,7 @@ __all__ = [
     "UnsupportedURLError",
     "UptimeKumaAdapter",
     "VerifiedWebhook",
+    "WebhookEndpoint",
     "WebhookFailure",
     "WebhookVerificationError",
     "WebhookVerifier",

@@ -167,10 +167,24 @@ class MemoryCache:
 
     async def add(self, key: str, value: Any, *, ttl: float | None = None) -> bool:
         """Store ``value`` only if ``key`` is absent or past its TTL; ``True`` if stored."""
-        entry = await self.get(key)
-        if entry is not None and entry.is_fresh(self.clock.now()):
+        return self.add_now(key, value, ttl=ttl)
+
+    def add_now(self, key: str, value: Any, *, ttl: float | None = None) -> bool:
+        """:meth:`add` without ``await`` (the memory cache never blocks), for blocking code.
+
+        Raises:
+            ValueError: ``ttl <= 0``.
+        """
+        item = self._data.get(key)
+        now = self.clock.now()
+        if item is not None and item[0].is_fresh(now):
             return False
-        await self.set(key, value, ttl=ttl)
+        ttl = self.default_ttl if ttl is None else ttl
+        _check_ttl(ttl, 0.0)
+        self._data[key] = (CacheEntry(value, now, now + ttl), now + ttl)
+        self._data.move_to_end(key)
+        while len(self._data) > self.max_entries:
+            self._data.popitem(last=False)
         return True
 
     async def delete(self, key: str) -> bool:

@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+from .asgi import WebhookEndpoint
+from .headers import HeaderInput, lower_headers
 from .parse import (
+    GitHubCommit,
+    GitHubPing,
+    GitHubPullRequest,
+    GitHubPush,
+    GitHubRelease,
+    GitHubRepository,
+    GitHubUser,
     GitHubWebhook,
+    GitHubWorkflowRun,
     KumaWebhookHeartbeat,
     KumaWebhookMonitor,
     OverseerrNotification,
@@ -11,15 +21,28 @@ from .parse import (
     PlexEvent,
     PlexWebhook,
     UptimeKumaWebhook,
+    WebhookEvent,
+    WebhookSource,
     parse_github,
     parse_overseerr,
     parse_plex,
     parse_uptime_kuma,
+    parse_webhook,
 )
-from .verify import VerifiedWebhook, WebhookVerifier
+from .verify import DEFAULT_REPLAY_TTL, VerifiedWebhook, WebhookVerifier
 
 __all__ = [
+    "DEFAULT_REPLAY_TTL",
+    "GitHubCommit",
+    "GitHubPing",
+    "GitHubPullRequest",
+    "GitHubPush",
+    "GitHubRelease",
+    "GitHubRepository",
+    "GitHubUser",
     "GitHubWebhook",
+    "GitHubWorkflowRun",
+    "HeaderInput",
     "KumaWebhookHeartbeat",
     "KumaWebhookMonitor",
     "OverseerrNotification",
@@ -28,9 +51,14 @@ __all__ = [
     "PlexWebhook",
     "UptimeKumaWebhook",
     "VerifiedWebhook",
+    "WebhookEndpoint",
+    "WebhookEvent",
+    "WebhookSource",
     "WebhookVerifier",
+    "lower_headers",
     "parse_github",
     "parse_overseerr",
     "parse_plex",
     "parse_uptime_kuma",
+    "parse_webhook",
 ]

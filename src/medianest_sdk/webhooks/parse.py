@@ -13,21 +13,29 @@
 from __future__ import annotations
 
 import io
-import json
+import typing
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs
 
 import attrs
 
-from ..decoding import OpenStrEnum, parse_datetime
+from ..decoding import OpenStrEnum, camel_case, converter, decode, json_key, parse_json
 from ..enums import MonitorStatus
 from ..errors import DecodeError
-from .verify import HeaderInput, _lower_headers
+from .headers import HeaderInput, lower_headers
 
 __all__ = [
+    "GitHubCommit",
+    "GitHubPing",
+    "GitHubPullRequest",
+    "GitHubPush",
+    "GitHubRelease",
+    "GitHubRepository",
+    "GitHubUser",
     "GitHubWebhook",
+    "GitHubWorkflowRun",
     "KumaWebhookHeartbeat",
     "KumaWebhookMonitor",
     "OverseerrNotification",
@@ -39,9 +47,79 @@ __all__ = [
     "parse_overseerr",
     "parse_plex",
     "parse_uptime_kuma",
+    "parse_webhook",
+    "WebhookEvent",
+    "WebhookSource",
 ]
 
 MAX_PARTS_BYTES = 16 * 1024 * 1024
+
+
+# -- what template-written JSON may hold, as cattrs hooks on the shared converter -----------
+#
+# Senders fill user-editable templates: a number may arrive as ``603``, ``"603"`` or ``""``.
+# These markers make the converter accept exactly that, and raise (so ``DecodeError``) on
+# anything else ("--1", "²", a 5,000-digit string, an object).
+
+_LOOSE_INT = "medianest:loose-int"
+_TEXT = "medianest:text"
+_FLAG = "medianest:flag"
+
+LooseInt = Annotated[int | None, _LOOSE_INT]
+"""An integer as JSON or as a decimal string (at most 18 digits); ``""``/``null`` -> ``None``."""
+Text = Annotated[str | None, _TEXT]
+"""A string; a JSON number becomes its text; ``null`` -> ``None``."""
+Flag = Annotated[bool | None, _FLAG]
+"""A JSON boolean, or ``"true"``/``"false"``/``"1"``/``"0"``/``1``/``0``; ``null`` -> ``None``."""
+
+
+def _marker(tp: Any) -> str | None:
+    if typing.get_origin(tp) is Annotated:
+        for item in tp.__metadata__:
+            if item in (_LOOSE_INT, _TEXT, _FLAG):
+                return str(item)
+    return None
+
+
+def _loose_int(value: Any, _: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        digits = text[1:] if text.startswith("-") else text
+        if digits.isascii() and digits.isdigit() and len(digits) <= 18:
+            return int(text)
+    raise ValueError(f"not an integer: {str(value)[:40]!r}")
+
+
+def _text(value: Any, _: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    raise ValueError(f"not text: {type(value).__name__}")
+
+
+def _flag(value: Any, _: Any) -> bool | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.lower() in ("true", "false", "1", "0"):
+        return value.lower() in ("true", "1")
+    raise ValueError(f"not a boolean: {str(value)[:40]!r}")
+
+
+_HOOKS = {_LOOSE_INT: _loose_int, _TEXT: _text, _FLAG: _flag}
+converter.register_structure_hook_factory(
+    lambda t: _marker(t) is not None, lambda t: _HOOKS[str(_marker(t))]
+)
 
 
 def _decode_error(source: str, message: str, field: str | None = None) -> DecodeError:
@@ -49,47 +127,14 @@ def _decode_error(source: str, message: str, field: str | None = None) -> Decode
 
 
 def _json_object(text: bytes | str, source: str) -> dict[str, Any]:
-    try:
-        data = json.loads(text)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise _decode_error(source, f"body is not JSON ({type(exc).__name__})") from None
+    data = parse_json(text, service=source, endpoint=f"{source} webhook")
     if not isinstance(data, dict):
         raise _decode_error(source, f"body is JSON {type(data).__name__}, not an object", "$")
     return data
 
 
-def _obj(data: Mapping[str, Any], key: str) -> dict[str, Any] | None:
-    value = data.get(key)
-    return value if isinstance(value, dict) else None
-
-
-def _str(data: Mapping[str, Any] | None, key: str) -> str | None:
-    if data is None:
-        return None
-    value = data.get(key)
-    if value is None or isinstance(value, (dict, list)):
-        return None
-    return str(value)
-
-
-def _int(data: Mapping[str, Any] | None, key: str) -> int | None:
-    text = _str(data, key)
-    if text is None or not text.strip().lstrip("-").isdigit():
-        return None
-    return int(text.strip())
-
-
-def _bool(data: Mapping[str, Any] | None, key: str) -> bool | None:
-    if data is None:
-        return None
-    value = data.get(key)
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "false", "1", "0"):
-        return value.lower() in ("true", "1")
-    if isinstance(value, int):
-        return bool(value)
-    return None
+def _structure(data: Any, cls: type[Any], source: str) -> Any:
+    return decode(data, cls, service=source, endpoint=f"{source} webhook")
 
 
 def _content_type(value: str | None) -> str:
@@ -181,6 +226,43 @@ class PlexWebhook:
     raw: dict[str, Any] = attrs.field(factory=dict, repr=False)
 
 
+@camel_case
+@attrs.frozen
+class _PlexAccount:
+    id: LooseInt = None
+    title: Text = None
+
+
+@camel_case
+@attrs.frozen
+class _PlexNamed:
+    title: Text = None
+    uuid: Text = None
+    local: Flag = None
+
+
+@camel_case
+@attrs.frozen
+class _PlexMetadata:
+    rating_key: Text = None
+    type: Text = None
+    title: Text = None
+    grandparent_title: Text = None
+    library_section_id: LooseInt = attrs.field(default=None, metadata=json_key("librarySectionID"))
+
+
+@camel_case
+@attrs.frozen
+class _PlexPayload:
+    event: str
+    user: Flag = None
+    owner: Flag = None
+    account: _PlexAccount | None = attrs.field(default=None, metadata=json_key("Account"))
+    server: _PlexNamed | None = attrs.field(default=None, metadata=json_key("Server"))
+    player: _PlexNamed | None = attrs.field(default=None, metadata=json_key("Player"))
+    metadata: dict[str, Any] | None = attrs.field(default=None, metadata=json_key("Metadata"))
+
+
 def parse_plex(body: bytes, content_type: str) -> PlexWebhook:
     """Parse a Plex webhook (``multipart/form-data``; a bare JSON body is accepted too).
 
@@ -189,7 +271,8 @@ def parse_plex(body: bytes, content_type: str) -> PlexWebhook:
         content_type: The request's ``Content-Type`` header (with its boundary).
 
     Raises:
-        DecodeError: not multipart with a ``payload`` JSON object holding ``event``.
+        DecodeError: not multipart with a ``payload`` JSON object holding ``event``, or a field
+            of the wrong type (the error names it).
     """
     kind = _content_type(content_type)
     thumb = None
@@ -208,28 +291,26 @@ def parse_plex(body: bytes, content_type: str) -> PlexWebhook:
         data = _json_object(body, "plex")
     else:
         raise _decode_error("plex", f"unexpected content type {kind!r}")
-    event = _str(data, "event")
-    if not event:
-        raise _decode_error("plex", "payload has no event", "$.event")
-    account, server = _obj(data, "Account"), _obj(data, "Server")
-    player, metadata = _obj(data, "Player"), _obj(data, "Metadata")
+    payload: _PlexPayload = _structure(data, _PlexPayload, "plex")
+    meta: _PlexMetadata = _structure(payload.metadata or {}, _PlexMetadata, "plex")
+    account, server, player = payload.account, payload.server, payload.player
     return PlexWebhook(
-        event=PlexEvent(event),
-        user=_bool(data, "user"),
-        owner=_bool(data, "owner"),
-        account_id=_int(account, "id"),
-        account_title=_str(account, "title"),
-        server_title=_str(server, "title"),
-        server_uuid=_str(server, "uuid"),
-        player_title=_str(player, "title"),
-        player_uuid=_str(player, "uuid"),
-        player_local=_bool(player, "local"),
-        rating_key=_str(metadata, "ratingKey"),
-        media_type=_str(metadata, "type"),
-        title=_str(metadata, "title"),
-        grandparent_title=_str(metadata, "grandparentTitle"),
-        section_id=_int(metadata, "librarySectionID"),
-        metadata=metadata or {},
+        event=PlexEvent(payload.event),
+        user=payload.user,
+        owner=payload.owner,
+        account_id=account.id if account else None,
+        account_title=account.title if account else None,
+        server_title=server.title if server else None,
+        server_uuid=server.uuid if server else None,
+        player_title=player.title if player else None,
+        player_uuid=player.uuid if player else None,
+        player_local=player.local if player else None,
+        rating_key=meta.rating_key,
+        media_type=meta.type,
+        title=meta.title,
+        grandparent_title=meta.grandparent_title,
+        section_id=meta.library_section_id,
+        metadata=payload.metadata or {},
         thumb=thumb,
         raw=data,
     )
@@ -295,39 +376,81 @@ class OverseerrWebhook:
     raw: dict[str, Any] = attrs.field(factory=dict, repr=False)
 
 
+@camel_case
+@attrs.frozen
+class _SeerrMedia:
+    media_type: Text = attrs.field(default=None, metadata=json_key("media_type"))
+    tmdb_id: LooseInt = None
+    tvdb_id: LooseInt = None
+    status: Text = None
+    status4k: Text = attrs.field(default=None, metadata=json_key("status4k"))
+
+
+@camel_case
+@attrs.frozen
+class _SeerrRequest:
+    request_id: LooseInt = attrs.field(default=None, metadata=json_key("request_id"))
+    requested_by_username: Text = attrs.field(
+        default=None, metadata=json_key("requestedBy_username")
+    )
+    requested_by_email: Text = attrs.field(default=None, metadata=json_key("requestedBy_email"))
+
+
+@camel_case
+@attrs.frozen
+class _SeerrIssue:
+    issue_id: LooseInt = attrs.field(default=None, metadata=json_key("issue_id"))
+
+
+@camel_case
+@attrs.frozen
+class _SeerrBody:
+    notification_type: str = attrs.field(metadata=json_key("notification_type"))
+    event: Text = None
+    subject: Text = None
+    message: Text = None
+    image: Text = None
+    media: dict[str, Any] | None = None
+    request: dict[str, Any] | None = None
+    issue: dict[str, Any] | None = None
+    comment: dict[str, Any] | None = None
+    extra: list[Any] | None = None
+
+
 def parse_overseerr(body: bytes) -> OverseerrWebhook:
-    """Parse an Overseerr-family webhook body (JSON).
+    """Parse an Overseerr-family webhook body (JSON, the default template or an edited one).
 
     Raises:
-        DecodeError: the body is not a JSON object with a ``notification_type``.
+        DecodeError: the body is not a JSON object with a ``notification_type``, or a field is
+            of the wrong type (``"tmdbId": "--1"``: the error names it).
     """
     data = _json_object(body, "overseerr")
-    kind = _str(data, "notification_type")
-    if not kind:
+    parsed: _SeerrBody = _structure(data, _SeerrBody, "overseerr")
+    if not parsed.notification_type:
         raise _decode_error("overseerr", "body has no notification_type", "$.notification_type")
-    media, request = _obj(data, "media"), _obj(data, "request")
-    issue, comment = _obj(data, "issue"), _obj(data, "comment")
-    extra = data.get("extra")
+    media: _SeerrMedia = _structure(parsed.media or {}, _SeerrMedia, "overseerr")
+    request: _SeerrRequest = _structure(parsed.request or {}, _SeerrRequest, "overseerr")
+    issue: _SeerrIssue = _structure(parsed.issue or {}, _SeerrIssue, "overseerr")
     return OverseerrWebhook(
-        notification_type=OverseerrNotification(kind),
-        event=_str(data, "event"),
-        subject=_str(data, "subject"),
-        message=_str(data, "message"),
-        image=_str(data, "image") or None,
-        media_type=_str(media, "media_type"),
-        tmdb_id=_int(media, "tmdbId"),
-        tvdb_id=_int(media, "tvdbId"),
-        media_status=_str(media, "status"),
-        media_status4k=_str(media, "status4k"),
-        request_id=_int(request, "request_id"),
-        requested_by_username=_str(request, "requestedBy_username"),
-        requested_by_email=_str(request, "requestedBy_email"),
-        issue_id=_int(issue, "issue_id"),
-        media=media,
-        request=request,
-        issue=issue,
-        comment=comment,
-        extra=extra if isinstance(extra, list) else [],
+        notification_type=OverseerrNotification(parsed.notification_type),
+        event=parsed.event,
+        subject=parsed.subject,
+        message=parsed.message,
+        image=parsed.image or None,
+        media_type=media.media_type,
+        tmdb_id=media.tmdb_id,
+        tvdb_id=media.tvdb_id,
+        media_status=media.status,
+        media_status4k=media.status4k,
+        request_id=request.request_id,
+        requested_by_username=request.requested_by_username,
+        requested_by_email=request.requested_by_email,
+        issue_id=issue.issue_id,
+        media=parsed.media,
+        request=parsed.request,
+        issue=parsed.issue,
+        comment=parsed.comment,
+        extra=parsed.extra or [],
         raw=data,
     )
 
@@ -385,23 +508,54 @@ class UptimeKumaWebhook:
     raw: dict[str, Any] = attrs.field(factory=dict, repr=False)
 
 
-def _float(data: Mapping[str, Any] | None, key: str) -> float | None:
-    if data is None:
-        return None
-    value = data.get(key)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value)
+@camel_case
+@attrs.frozen
+class _KumaBeat:
+    monitor_id: LooseInt = attrs.field(default=None, metadata=json_key("monitorID"))
+    status: MonitorStatus = MonitorStatus.PENDING
+    time: datetime | None = None
+    msg: Text = None
+    ping: float | None = None
+    important: Flag = None
 
 
-def parse_uptime_kuma(body: bytes, content_type: str) -> UptimeKumaWebhook:
-    """Parse an Uptime Kuma webhook: JSON, or form data with the JSON in its ``data`` field.
+@camel_case
+@attrs.frozen
+class _KumaMonitor:
+    id: LooseInt = None
+    name: Text = None
+    type: Text = None
+    url: Text = None
+    hostname: Text = None
+    port: LooseInt = None
+
+
+@camel_case
+@attrs.frozen
+class _KumaBody:
+    msg: Text = None
+    heartbeat: _KumaBeat | None = None
+    monitor: _KumaMonitor | None = None
+
+
+def parse_uptime_kuma(
+    body: bytes, content_type: str, *, query: Mapping[str, str] | None = None
+) -> UptimeKumaWebhook:
+    """Parse an Uptime Kuma webhook, in any of the forms its webhook provider sends
+    (``server/notification-providers/webhook.js``): a JSON body; form data whose ``data``
+    field holds that JSON; or, with the 2.x "GET" method, the query string (``msg``, and
+    ``heartbeat`` and ``monitor`` as JSON strings; pass the parsed ``query``).
 
     Raises:
-        DecodeError: the body is neither, or its JSON is not an object.
+        DecodeError: none of these, or a field of the wrong type (the error names it).
     """
     kind = _content_type(content_type)
-    if kind == "multipart/form-data" or kind == "application/x-www-form-urlencoded":
+    if query is not None and "msg" in query and not body:
+        data: dict[str, Any] = {"msg": query["msg"]}
+        for key in ("heartbeat", "monitor"):
+            if query.get(key):
+                data[key] = _json_object(query[key], "uptime-kuma")
+    elif kind == "multipart/form-data" or kind == "application/x-www-form-urlencoded":
         if kind == "multipart/form-data":
             fields, files = _form_parts(body, content_type, "uptime-kuma")
             text: str | bytes | None = fields.get("data") or files.get("data")
@@ -413,40 +567,167 @@ def parse_uptime_kuma(body: bytes, content_type: str) -> UptimeKumaWebhook:
         data = _json_object(text, "uptime-kuma")
     else:
         data = _json_object(body, "uptime-kuma")
-    beat, monitor = _obj(data, "heartbeat"), _obj(data, "monitor")
+    parsed: _KumaBody = _structure(data, _KumaBody, "uptime-kuma")
     heartbeat = None
-    if beat is not None:
-        when = None
-        if isinstance(beat.get("time"), str):
-            try:
-                when = parse_datetime(beat["time"])
-            except ValueError:
-                when = None
-        status = _int(beat, "status")
+    if parsed.heartbeat is not None:
+        beat = parsed.heartbeat
         heartbeat = KumaWebhookHeartbeat(
-            monitor_id=_int(beat, "monitorID"),
-            status=MonitorStatus(status if status is not None else MonitorStatus.PENDING),
-            time=when,
-            msg=_str(beat, "msg"),
-            ping_ms=_float(beat, "ping"),
-            important=_bool(beat, "important"),
+            monitor_id=beat.monitor_id,
+            status=beat.status,
+            time=beat.time,
+            msg=beat.msg,
+            ping_ms=beat.ping,
+            important=beat.important,
         )
-    kuma_monitor = None
-    if monitor is not None:
-        kuma_monitor = KumaWebhookMonitor(
-            id=_int(monitor, "id"),
-            name=_str(monitor, "name"),
-            type=_str(monitor, "type"),
-            url=_str(monitor, "url"),
-            hostname=_str(monitor, "hostname"),
-            port=_int(monitor, "port"),
+    monitor = None
+    if parsed.monitor is not None:
+        m = parsed.monitor
+        monitor = KumaWebhookMonitor(
+            id=m.id, name=m.name, type=m.type, url=m.url, hostname=m.hostname, port=m.port
         )
-    return UptimeKumaWebhook(
-        msg=_str(data, "msg"), heartbeat=heartbeat, monitor=kuma_monitor, raw=data
-    )
+    return UptimeKumaWebhook(msg=parsed.msg, heartbeat=heartbeat, monitor=monitor, raw=data)
 
 
 # -- GitHub -----------------------------------------------------------------------------------
+#
+# Typed forms of the events home-media apps act on (GitHub docs, "Webhook events and
+# payloads"); every field a payload may leave out is optional, unknown fields are ignored.
+
+
+@attrs.frozen(kw_only=True)
+class GitHubUser:
+    """A user or organization: ``login``, ``id``, ``html_url``."""
+
+    login: str
+    id: int | None = None
+    html_url: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class GitHubRepository:
+    """A repository: ``id``, ``full_name`` (``"owner/name"``), ``html_url``, ``private``,
+    ``default_branch``."""
+
+    id: int
+    full_name: str
+    html_url: str | None = None
+    private: bool = False
+    default_branch: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class GitHubPing:
+    """``ping``: sent when a webhook is created. ``zen`` is a random aphorism."""
+
+    zen: str | None = None
+    hook_id: int | None = None
+    repository: GitHubRepository | None = None
+    sender: GitHubUser | None = None
+
+
+@attrs.frozen(kw_only=True)
+class GitHubCommit:
+    """One commit of a push: ``id`` (the SHA), ``message``, ``timestamp``, ``url``."""
+
+    id: str
+    message: str = ""
+    timestamp: datetime | None = None
+    url: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class GitHubPush:
+    """``push``: ``ref`` (``"refs/heads/main"``), ``before``/``after`` SHAs, the commits."""
+
+    ref: str
+    before: str | None = None
+    after: str | None = None
+    created: bool = False
+    deleted: bool = False
+    forced: bool = False
+    commits: list[GitHubCommit] = attrs.Factory(list)
+    head_commit: GitHubCommit | None = None
+    repository: GitHubRepository | None = None
+    sender: GitHubUser | None = None
+
+
+@attrs.frozen(kw_only=True)
+class _PullRequest:
+    number: int
+    title: str = ""
+    state: str | None = None
+    html_url: str | None = None
+    merged: bool | None = None
+    draft: bool | None = None
+    user: GitHubUser | None = None
+
+
+@attrs.frozen(kw_only=True)
+class GitHubPullRequest:
+    """``pull_request``: ``action`` (``"opened"``, ``"closed"``...), ``number``, and the pull
+    request's ``title``, ``state``, ``merged``, ``html_url``, author."""
+
+    action: str
+    number: int
+    pull_request: _PullRequest
+    repository: GitHubRepository | None = None
+    sender: GitHubUser | None = None
+
+
+@attrs.frozen(kw_only=True)
+class _Release:
+    id: int
+    tag_name: str
+    name: str | None = None
+    draft: bool = False
+    prerelease: bool = False
+    html_url: str | None = None
+    published_at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class GitHubRelease:
+    """``release``: ``action`` (``"published"``, ``"created"``...) and the release (tag,
+    name, draft, prerelease, ``html_url``)."""
+
+    action: str
+    release: _Release
+    repository: GitHubRepository | None = None
+    sender: GitHubUser | None = None
+
+
+@attrs.frozen(kw_only=True)
+class _WorkflowRun:
+    id: int
+    name: str | None = None
+    status: str | None = None
+    conclusion: str | None = None
+    head_branch: str | None = None
+    head_sha: str | None = None
+    run_number: int | None = None
+    html_url: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class GitHubWorkflowRun:
+    """``workflow_run``: ``action`` (``"requested"``, ``"in_progress"``, ``"completed"``) and
+    the run (``status``, ``conclusion``, branch, SHA, ``html_url``)."""
+
+    action: str
+    workflow_run: _WorkflowRun
+    repository: GitHubRepository | None = None
+    sender: GitHubUser | None = None
+
+
+GitHubEvent = GitHubPing | GitHubPush | GitHubPullRequest | GitHubRelease | GitHubWorkflowRun
+
+_GITHUB_MODELS: dict[str, type[Any]] = {
+    "ping": GitHubPing,
+    "push": GitHubPush,
+    "pull_request": GitHubPullRequest,
+    "release": GitHubRelease,
+    "workflow_run": GitHubWorkflowRun,
+}
 
 
 @attrs.frozen(kw_only=True)
@@ -457,22 +738,26 @@ class GitHubWebhook:
         event: ``X-GitHub-Event`` (``"push"``, ``"release"``, ``"ping"``...).
         delivery_id: ``X-GitHub-Delivery``.
         action: The payload's ``action`` (``"opened"``, ``"published"``...), if any.
+        data: The typed event for ``ping``, ``push``, ``pull_request``, ``release`` and
+            ``workflow_run`` (:class:`GitHubPing`, :class:`GitHubPush`, ...), else ``None``.
         payload: The JSON payload.
     """
 
     event: str
     delivery_id: str | None
     action: str | None
-    payload: dict[str, Any] = attrs.field(repr=False)
+    data: GitHubEvent | None = None
+    payload: dict[str, Any] = attrs.field(factory=dict, repr=False)
 
 
 def parse_github(headers: HeaderInput, body: bytes) -> GitHubWebhook:
     """Parse a GitHub webhook (JSON body; form-encoded ``payload=`` is accepted too).
 
     Raises:
-        DecodeError: no ``X-GitHub-Event`` header, or the body is not a JSON object.
+        DecodeError: no ``X-GitHub-Event`` header, the body is not a JSON object, or a known
+            event's payload does not fit its model (the error names the field).
     """
-    lowered = _lower_headers(headers)
+    lowered = lower_headers(headers)
     event = lowered.get("x-github-event")
     if not event:
         raise _decode_error("github", "missing X-GitHub-Event header", "X-GitHub-Event")
@@ -481,9 +766,49 @@ def parse_github(headers: HeaderInput, body: bytes) -> GitHubWebhook:
         data = _json_object(values[0] if values else b"", "github")
     else:
         data = _json_object(body, "github")
+    model = _GITHUB_MODELS.get(event)
+    typed = _structure(data, model, "github") if model is not None else None
+    action = data.get("action")
     return GitHubWebhook(
         event=event,
         delivery_id=lowered.get("x-github-delivery"),
-        action=_str(data, "action"),
+        action=action if isinstance(action, str) else None,
+        data=typed,
         payload=data,
     )
+
+
+WebhookSource = Literal["plex", "overseerr", "uptime-kuma", "github", "json"]
+"""What a webhook body is parsed as."""
+
+WebhookEvent = PlexWebhook | OverseerrWebhook | UptimeKumaWebhook | GitHubWebhook | dict[str, Any]
+"""What :func:`parse_webhook` returns for each source (``"json"``: the JSON object)."""
+
+
+def parse_webhook(
+    source: WebhookSource,
+    headers: HeaderInput,
+    body: bytes,
+    *,
+    query: Mapping[str, str] | None = None,
+) -> WebhookEvent:
+    """Parse a webhook body as ``source`` sends it (the parser of that source, given the
+    content type and query it needs).
+
+    Raises:
+        DecodeError: the body is not what ``source`` sends.
+        ValueError: unknown ``source``.
+    """
+    lowered = lower_headers(headers)
+    content_type = lowered.get("content-type", "")
+    if source == "github":
+        return parse_github(lowered, body)
+    if source == "plex":
+        return parse_plex(body, content_type)
+    if source == "overseerr":
+        return parse_overseerr(body)
+    if source == "uptime-kuma":
+        return parse_uptime_kuma(body, content_type, query=query)
+    if source == "json":
+        return _json_object(body, "webhook")
+    raise ValueError(f"parse_webhook: unknown source {source!r}")

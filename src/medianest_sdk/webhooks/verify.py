@@ -28,7 +28,7 @@ import binascii
 import hashlib
 import hmac as _hmac
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Literal, Protocol, TypedDict, Unpack
 
 import attrs
@@ -36,13 +36,13 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from ..errors import WebhookFailure, WebhookVerificationError
-from ..resilience.cache import Cache
+from ..resilience.cache import Cache, MemoryCache
 from ..secrets import Secret
+from .headers import HeaderInput, lower_headers
+from .parse import WebhookEvent, WebhookSource, parse_webhook
 
-__all__ = ["HeaderInput", "VerifiedWebhook", "WebhookVerifier"]
+__all__ = ["DEFAULT_REPLAY_TTL", "VerifiedWebhook", "WebhookVerifier"]
 
-HeaderInput = Mapping[str, str] | Iterable[tuple[str | bytes, str | bytes]]
-"""Headers as a mapping or as ``(name, value)`` pairs (ASGI's ``scope["headers"]``)."""
 
 SecretInput = str | Secret | bytes | Sequence[str | Secret | bytes]
 """One secret, or several (any of which may match: key rotation)."""
@@ -73,9 +73,15 @@ class VerifierOptions(TypedDict, total=False):
     """Options every constructor takes; see :class:`WebhookVerifier`."""
 
     cache: Cache | None
-    tolerance: float
+    tolerance: float | None
+    replay_ttl: float
     max_body_size: int
     now: Callable[[], float] | None
+    source: WebhookSource
+
+
+DEFAULT_REPLAY_TTL = 24 * 3600.0
+"""Seconds a delivery whose signature covers no id or timestamp is remembered (24 hours)."""
 
 
 def _fail(reason: WebhookFailure, message: str) -> WebhookVerificationError:
@@ -97,16 +103,6 @@ def _secrets(value: SecretInput) -> list[bytes]:
     return out
 
 
-def _lower_headers(headers: HeaderInput) -> dict[str, str]:
-    items = headers.items() if isinstance(headers, Mapping) else headers
-    out: dict[str, str] = {}
-    for name, value in items:
-        key = name.decode("latin-1") if isinstance(name, bytes) else str(name)
-        text = value.decode("latin-1") if isinstance(value, bytes) else str(value)
-        out[key.lower()] = text
-    return out
-
-
 def _need(headers: dict[str, str], name: str) -> str:
     value = headers.get(name.lower())
     if value is None or not value.strip():
@@ -124,16 +120,29 @@ def _b64decode(text: str) -> bytes:
     return base64.b64decode(text.encode("ascii"), validate=True)
 
 
+def _b64decode_padded(text: str) -> bytes:
+    """Decode base64 that may lack its ``=`` padding (Svix's libraries pad before decoding)."""
+    return _b64decode(text + "=" * (-len(text) % 4))
+
+
 class _Scheme(Protocol):
     @property
     def name(self) -> str:
         """The scheme's name."""
         ...
 
+    @property
+    def past_only(self) -> bool:
+        """Whether only a too-old timestamp is refused (stripe-python's rule)."""
+        ...
+
     def check(
         self, headers: dict[str, str], body: bytes, query: Mapping[str, str] | None
-    ) -> tuple[str | None, int | None]:
-        """Return (delivery id, signed timestamp) or raise WebhookVerificationError."""
+    ) -> tuple[str | None, int | None, bytes | None]:
+        """Return (delivery id, signed timestamp, replay material) or raise
+        WebhookVerificationError. The material identifies the delivery for replay protection:
+        the signed id, or the matching signature (a function of everything it covers);
+        ``None`` when the scheme has neither (then the body's digest is used)."""
         ...
 
     def sign(self, body: bytes, msg_id: str, stamp: int) -> dict[str, str]:
@@ -145,19 +154,24 @@ class _Scheme(Protocol):
 class _GitHub:
     keys: list[bytes]
     name: str = "github"
+    past_only = False
 
     def check(
         self, headers: dict[str, str], body: bytes, query: Mapping[str, str] | None
-    ) -> tuple[str | None, int | None]:
+    ) -> tuple[str | None, int | None, bytes | None]:
         header = _need(headers, "X-Hub-Signature-256")
         prefix, _, digest = header.partition("=")
         if prefix != "sha256" or len(digest) != 64:
             raise _fail(WebhookFailure.MALFORMED_HEADER, "X-Hub-Signature-256 is not sha256=<hex>")
-        given = digest.lower().encode("ascii", "replace")
+        try:
+            given = bytes.fromhex(digest)
+        except ValueError:
+            raise _fail(
+                WebhookFailure.MALFORMED_HEADER, "X-Hub-Signature-256 is not sha256=<hex>"
+            ) from None
         for key in self.keys:
-            expected = _hmac.new(key, body, hashlib.sha256).hexdigest().encode()
-            if _hmac.compare_digest(expected, given):
-                return headers.get("x-github-delivery"), None
+            if _hmac.compare_digest(_hmac.digest(key, body, "sha256"), given):
+                return headers.get("x-github-delivery"), None, b"sig:" + given
         raise _fail(WebhookFailure.BAD_SIGNATURE, "X-Hub-Signature-256 does not match the body")
 
     def sign(self, body: bytes, msg_id: str, stamp: int) -> dict[str, str]:
@@ -171,6 +185,7 @@ class _Standard:
     public: list[Ed25519PublicKey]
     private: list[Ed25519PrivateKey]
     name: str = "standard"
+    past_only = False
 
     def sign(self, body: bytes, msg_id: str, stamp: int) -> dict[str, str]:
         signed = f"{msg_id}.{stamp}.".encode() + body
@@ -188,12 +203,15 @@ class _Standard:
 
     def check(
         self, headers: dict[str, str], body: bytes, query: Mapping[str, str] | None
-    ) -> tuple[str | None, int | None]:
-        msg_id = _need(headers, "webhook-id")
-        stamp_text = _need(headers, "webhook-timestamp")
-        signature = _need(headers, "webhook-signature")
-        stamp = _timestamp(stamp_text, "webhook-timestamp")
-        signed = f"{msg_id}.{stamp_text}.".encode() + body
+    ) -> tuple[str | None, int | None, bytes | None]:
+        # Svix's own senders use svix-*; white-labelled ones webhook-* (both are accepted, as
+        # Svix's libraries accept both).
+        prefix = "webhook" if "webhook-signature" in headers else "svix"
+        msg_id = _need(headers, f"{prefix}-id")
+        stamp_text = _need(headers, f"{prefix}-timestamp")
+        signature = _need(headers, f"{prefix}-signature")
+        stamp = _timestamp(stamp_text, f"{prefix}-timestamp")
+        signed = f"{msg_id}.{stamp_text}.".encode("utf-8", "surrogatepass") + body
         entries = []
         for entry in signature.split():
             version, comma, value = entry.partition(",")
@@ -203,10 +221,12 @@ class _Standard:
         for version, value in entries:
             given = value.encode("ascii", "replace")
             if version == "v1":
+                if len(value) > 100:  # a base64 SHA-256 digest is 44 characters
+                    continue
                 for key in self.symmetric:
                     digest = _hmac.new(key, signed, hashlib.sha256).digest()
                     if _hmac.compare_digest(base64.b64encode(digest), given):
-                        return msg_id, stamp
+                        return msg_id, stamp, b"id:" + msg_id.encode("utf-8", "surrogatepass")
             elif version == "v1a":
                 try:
                     raw = _b64decode(value)
@@ -219,8 +239,8 @@ class _Standard:
                         public.verify(raw, signed)
                     except (InvalidSignature, ValueError):
                         continue
-                    return msg_id, stamp
-        raise _fail(WebhookFailure.BAD_SIGNATURE, "no webhook-signature entry matches")
+                    return msg_id, stamp, b"id:" + msg_id.encode("utf-8", "surrogatepass")
+        raise _fail(WebhookFailure.BAD_SIGNATURE, f"no {prefix}-signature entry matches")
 
 
 @attrs.frozen
@@ -235,6 +255,11 @@ class _Hmac:
     style: Literal["plain", "stripe"]
     name: str = "hmac"
 
+    @property
+    def past_only(self) -> bool:
+        """stripe-python checks only that a timestamp is not too old."""
+        return self.style == "stripe"
+
     def digest(self, key: bytes, content: bytes) -> bytes:
         return _hmac.new(key, content, self.algorithm).digest()
 
@@ -243,7 +268,7 @@ class _Hmac:
 
     def check(
         self, headers: dict[str, str], body: bytes, query: Mapping[str, str] | None
-    ) -> tuple[str | None, int | None]:
+    ) -> tuple[str | None, int | None, bytes | None]:
         header = _need(headers, self.header)
         msg_id = headers.get(self.id_header.lower()) if self.id_header else None
         stamp: int | None = None
@@ -278,7 +303,7 @@ class _Hmac:
             for key in self.keys:
                 expected = self.encode(self.digest(key, content))
                 if _hmac.compare_digest(expected.encode(), given.encode("ascii", "replace")):
-                    return msg_id, stamp
+                    return msg_id, stamp, b"sig:" + expected.encode()
         raise _fail(WebhookFailure.BAD_SIGNATURE, f"{self.header} does not match the body")
 
     def sign(self, body: bytes, msg_id: str, stamp: int) -> dict[str, str]:
@@ -298,13 +323,14 @@ class _Shared:
     values: list[bytes]
     header: str
     name: str = "shared_secret"
+    past_only = False
 
     def check(
         self, headers: dict[str, str], body: bytes, query: Mapping[str, str] | None
-    ) -> tuple[str | None, int | None]:
+    ) -> tuple[str | None, int | None, bytes | None]:
         given = _need(headers, self.header).encode("latin-1", "replace")
         if any(_hmac.compare_digest(v, given) for v in self.values):
-            return None, None
+            return None, None, None
         raise _fail(WebhookFailure.BAD_SIGNATURE, f"{self.header} does not hold the shared secret")
 
     def sign(self, body: bytes, msg_id: str, stamp: int) -> dict[str, str]:
@@ -316,16 +342,17 @@ class _UrlToken:
     tokens: list[bytes]
     param: str
     name: str = "url_token"
+    past_only = False
 
     def check(
         self, headers: dict[str, str], body: bytes, query: Mapping[str, str] | None
-    ) -> tuple[str | None, int | None]:
+    ) -> tuple[str | None, int | None, bytes | None]:
         value = (query or {}).get(self.param)
         if not value:
             raise _fail(WebhookFailure.MISSING_HEADER, f"missing query parameter {self.param}")
         given = value.encode("utf-8", "replace")
         if any(_hmac.compare_digest(t, given) for t in self.tokens):
-            return None, None
+            return None, None, None
         raise _fail(WebhookFailure.BAD_SIGNATURE, f"query parameter {self.param} does not match")
 
     def sign(self, body: bytes, msg_id: str, stamp: int) -> dict[str, str]:
@@ -342,13 +369,13 @@ def _standard_keys(
         text = raw.decode("ascii", "replace")
         try:
             if text.startswith("whpk_"):
-                public.append(Ed25519PublicKey.from_public_bytes(_b64decode(text[5:])))
+                public.append(Ed25519PublicKey.from_public_bytes(_b64decode_padded(text[5:])))
             elif text.startswith("whsk_"):
-                key = Ed25519PrivateKey.from_private_bytes(_b64decode(text[5:])[:32])
+                key = Ed25519PrivateKey.from_private_bytes(_b64decode_padded(text[5:])[:32])
                 private.append(key)
                 public.append(key.public_key())
             else:
-                symmetric.append(_b64decode(text.removeprefix("whsec_")))
+                symmetric.append(_b64decode_padded(text.removeprefix("whsec_")))
         except (binascii.Error, ValueError):
             raise ValueError(
                 "WebhookVerifier.standard: a secret is not whsec_<base64>, whpk_<base64> "
@@ -365,13 +392,38 @@ class WebhookVerifier:
 
     Args:
         scheme: The scheme, as the constructors build it.
-        cache: Enables replay protection: a delivery id seen within ``tolerance`` seconds is
-            refused as replayed. A :class:`~medianest_sdk.MemoryCache` for one process, a
-            :class:`~medianest_sdk.RedisCache` for several. Ids are recorded only after the
-            signature checks out.
-        tolerance: Seconds a signed timestamp may differ from now, either way (default 300).
+        cache: Enables replay protection (a :class:`~medianest_sdk.MemoryCache` for one
+            process, a :class:`~medianest_sdk.RedisCache` for several); a delivery is recorded
+            only after its signature checks out, and a second one refused as ``REPLAYED``.
+            What is remembered, and for how long:
+
+            - schemes that sign an id and a timestamp (Standard Webhooks): the id, until the
+              timestamp can no longer pass (``timestamp + tolerance - now`` seconds, so a
+              delivery stamped up to ``tolerance`` in the future cannot pass twice);
+            - schemes that sign a timestamp but no id (Stripe-style, timestamped HMAC): the
+              signed content's digest, likewise until the timestamp expires;
+            - schemes whose signature covers neither (GitHub, plain HMAC, shared secrets, URL
+              tokens): the digest of the body (for GitHub, what its signature covers), for
+              ``replay_ttl`` seconds. A resent identical body is then refused: GitHub's
+              "Redeliver" of a delivery you already accepted is a replay, and a sender that
+              can legitimately repeat a body (Overseerr's test notification) needs a shorter
+              ``replay_ttl`` or no cache.
+        tolerance: Seconds a signed timestamp may differ from now (default 300), both ways;
+            Stripe-style signatures only the past, as stripe-python checks. ``None`` turns the
+            timestamp check off (stripe-python's ``tolerance=None``); replays are then
+            remembered for ``replay_ttl``.
+        replay_ttl: Seconds deliveries without a signed timestamp are remembered (default
+            :data:`DEFAULT_REPLAY_TTL`, 24 hours: long enough to outlast a sender's retries,
+            short enough to bound the cache).
         max_body_size: Largest body in bytes (default 1 MiB), checked before hashing.
         now: Returns unix seconds (tests inject a fixed time).
+        source: What :meth:`unwrap` parses the body as: ``"plex"``, ``"overseerr"``,
+            ``"uptime-kuma"``, ``"github"`` (the default of :meth:`github`) or ``"json"`` (any
+            JSON object, the default otherwise).
+
+    Raises:
+        ValueError: a non-positive ``tolerance``, ``replay_ttl`` or ``max_body_size``, or an
+            unknown ``source``.
 
     Example::
 
@@ -384,20 +436,28 @@ class WebhookVerifier:
         scheme: _Scheme,
         *,
         cache: Cache | None = None,
-        tolerance: float = 300.0,
+        tolerance: float | None = 300.0,
+        replay_ttl: float = DEFAULT_REPLAY_TTL,
         max_body_size: int = DEFAULT_MAX_BODY,
         now: Callable[[], float] | None = None,
+        source: WebhookSource | None = None,
     ) -> None:
-        if tolerance <= 0:
+        if source not in (None, "plex", "overseerr", "uptime-kuma", "github", "json"):
+            raise ValueError(f"WebhookVerifier: unknown source {source!r}")
+        if tolerance is not None and not tolerance > 0:
             raise ValueError(f"WebhookVerifier: tolerance must be > 0 seconds, got {tolerance!r}")
+        if not replay_ttl > 0:
+            raise ValueError(f"WebhookVerifier: replay_ttl must be > 0 seconds, got {replay_ttl!r}")
         if max_body_size < 1:
             raise ValueError(f"WebhookVerifier: max_body_size must be >= 1, got {max_body_size}")
         self._scheme = scheme
         self.scheme = scheme.name
         self.cache = cache
         self.tolerance = tolerance
+        self.replay_ttl = replay_ttl
         self.max_body_size = max_body_size
         self._now = now or time.time
+        self.source: WebhookSource = source or ("github" if scheme.name == "github" else "json")
 
     def __repr__(self) -> str:
         return f"WebhookVerifier({self.scheme}, replay={'on' if self.cache else 'off'})"
@@ -487,10 +547,51 @@ class WebhookVerifier:
 
     # -- verification ----------------------------------------------------------------------
 
+    def check(
+        self, headers: HeaderInput, body: bytes, *, query: Mapping[str, str] | None = None
+    ) -> tuple[VerifiedWebhook, str | None, float]:
+        """Everything :meth:`verify` does but the replay check: the verified delivery, its
+        replay key (``None`` when there is nothing to remember) and how long to remember it
+        (seconds). Synchronous, no I/O: for callers that keep their own replay store.
+
+        Raises:
+            WebhookVerificationError: as :meth:`verify`, but never ``REPLAYED``.
+        """
+        if not isinstance(body, (bytes, bytearray, memoryview)):
+            raise TypeError("WebhookVerifier.verify: body must be the raw bytes")
+        if len(body) > self.max_body_size:
+            raise _fail(
+                WebhookFailure.BODY_TOO_LARGE,
+                f"body is {len(body)} bytes; the limit is {self.max_body_size}",
+            )
+        if type(body) is not bytes:
+            body = bytes(body)
+        delivery_id, stamp, material = self._scheme.check(lower_headers(headers), body, query)
+        now = self._now()
+        ttl = self.replay_ttl
+        if stamp is not None and self.tolerance is not None:
+            age = now - stamp
+            if age > self.tolerance:
+                raise _fail(WebhookFailure.TIMESTAMP_TOO_OLD, f"timestamp is {age:.0f} s old")
+            if -age > self.tolerance and not self._scheme.past_only:
+                raise _fail(
+                    WebhookFailure.TIMESTAMP_IN_FUTURE, f"timestamp is {-age:.0f} s in the future"
+                )
+            # remembered until the timestamp can no longer pass (future stamps: longer)
+            ttl = max(1.0, stamp + self.tolerance - now + 1.0)
+        delivery = VerifiedWebhook(scheme=self.scheme, id=delivery_id, timestamp=stamp, body=body)
+        if self.cache is None:
+            return delivery, None, ttl
+        if material is None:  # nothing signed identifies it: the body does
+            material = b"body:" + hashlib.sha256(body).digest()
+        # a short material (a signature) is its own key; a long one (an id) is hashed
+        key = material.hex() if len(material) <= 68 else hashlib.sha256(material).hexdigest()
+        return delivery, f"webhook:{self.scheme}:{key}", ttl
+
     async def verify(
         self, headers: HeaderInput, body: bytes, *, query: Mapping[str, str] | None = None
     ) -> VerifiedWebhook:
-        """Verify one delivery.
+        """Verify one delivery (signature, timestamp, size, then replay).
 
         Args:
             headers: The request headers (mapping or ``(name, value)`` pairs).
@@ -500,29 +601,70 @@ class WebhookVerifier:
         Raises:
             WebhookVerificationError: ``reason`` says why (missing or malformed header, bad
                 signature, timestamp too old or in the future, replayed, body too large).
+            StoreUnavailableError: the replay cache failed and is fail-closed.
         """
-        if not isinstance(body, (bytes, bytearray, memoryview)):
-            raise TypeError("WebhookVerifier.verify: body must be the raw bytes")
-        if len(body) > self.max_body_size:
-            raise _fail(
-                WebhookFailure.BODY_TOO_LARGE,
-                f"body is {len(body)} bytes; the limit is {self.max_body_size}",
+        delivery, key, ttl = self.check(headers, body, query=query)
+        if key is None or self.cache is None:
+            return delivery
+        cache = self.cache
+        # a memory cache never blocks: skip the coroutine (this is the hot path of a receiver)
+        stored = cache.add_now(key, 1, ttl=ttl) if type(cache) is MemoryCache else None
+        if stored is None:
+            stored = await cache.add(key, 1, ttl=ttl)
+        if not stored:
+            raise _fail(WebhookFailure.REPLAYED, "this delivery was already seen")
+        return delivery
+
+    async def unwrap(
+        self, headers: HeaderInput, body: bytes, *, query: Mapping[str, str] | None = None
+    ) -> WebhookEvent:
+        """Verify one delivery, then parse it as ``source`` says: one call, one error tree.
+
+        Returns:
+            A :class:`PlexWebhook`, :class:`OverseerrWebhook`, :class:`UptimeKumaWebhook`,
+            :class:`GitHubWebhook`, or (``source="json"``) the JSON object as a ``dict``.
+
+        Raises:
+            WebhookVerificationError: as :meth:`verify`.
+            DecodeError: verified, but the body is not what ``source`` sends.
+        """
+        await self.verify(headers, body, query=query)
+        return parse_webhook(self.source, headers, bytes(body), query=query)
+
+    def unwrap_sync(
+        self, headers: HeaderInput, body: bytes, *, query: Mapping[str, str] | None = None
+    ) -> WebhookEvent:
+        """:meth:`unwrap` for WSGI apps and other blocking code. The replay check needs the
+        cache's async API, so this one takes only verifiers without a cache, or a
+        :class:`~medianest_sdk.MemoryCache` (which never blocks).
+
+        Raises:
+            WebhookVerificationError, DecodeError: as :meth:`unwrap`.
+            TypeError: the verifier's cache is not a ``MemoryCache``.
+        """
+        self.verify_sync(headers, body, query=query)
+        return parse_webhook(self.source, headers, bytes(body), query=query)
+
+    def verify_sync(
+        self, headers: HeaderInput, body: bytes, *, query: Mapping[str, str] | None = None
+    ) -> VerifiedWebhook:
+        """:meth:`verify` for blocking code (see :meth:`unwrap_sync` for the cache rule).
+
+        Raises:
+            WebhookVerificationError: as :meth:`verify`.
+            TypeError: the verifier's cache is not a ``MemoryCache``.
+        """
+        delivery, key, ttl = self.check(headers, body, query=query)
+        if key is None or self.cache is None:
+            return delivery
+        if not isinstance(self.cache, MemoryCache):
+            raise TypeError(
+                "verify_sync needs a MemoryCache (or no cache) for replay protection; use "
+                "the async verify() with a shared cache"
             )
-        body = bytes(body)
-        delivery_id, stamp = self._scheme.check(_lower_headers(headers), body, query)
-        if stamp is not None:
-            age = self._now() - stamp
-            if age > self.tolerance:
-                raise _fail(WebhookFailure.TIMESTAMP_TOO_OLD, f"timestamp is {age:.0f} s old")
-            if -age > self.tolerance:
-                raise _fail(
-                    WebhookFailure.TIMESTAMP_IN_FUTURE, f"timestamp is {-age:.0f} s in the future"
-                )
-        if self.cache is not None and delivery_id:
-            key = f"webhook:{self.scheme}:{hashlib.sha256(delivery_id.encode()).hexdigest()}"
-            if not await self.cache.add(key, 1, ttl=self.tolerance):
-                raise _fail(WebhookFailure.REPLAYED, "this delivery id was already seen")
-        return VerifiedWebhook(scheme=self.scheme, id=delivery_id, timestamp=stamp, body=body)
+        if not self.cache.add_now(key, 1, ttl=ttl):
+            raise _fail(WebhookFailure.REPLAYED, "this delivery was already seen")
+        return delivery
 
     def sign(
         self, body: bytes, *, id: str = "msg_test", timestamp: int | None = None
