@@ -21,17 +21,13 @@ from pathlib import Path
 import anyio
 
 import medianest_sdk as mn
+from medianest_sdk.ytdlp import show_progress
 
 
 async def main(url: str, user: str, folder: Path, server_path: str | None) -> None:
-    runner = mn.YtDlpRunner(folder, quota=mn.RateLimiter("5/hour"))
-    async with runner.download(url, key=user) as job:
-        async for progress in job:
-            if progress.fraction is not None:
-                bar = "#" * int(progress.fraction * 30)
-                print(f"\r  [{bar:<30}] {progress.fraction:6.1%}", end="", flush=True)
-    result = await job.result()
-    print(f"\ndownloaded {', '.join(p.name for p in result.files)}")
+    async with mn.YtDlpRunner(folder, quota=mn.RateLimiter("5/hour")) as runner:
+        result = await show_progress(runner.download(url, key=user))
+    print(f"downloaded {', '.join(p.name for p in result.files)}")
     async with mn.PlexAdapter(os.environ["PLEX_URL"], os.environ["PLEX_TOKEN"]) as plex:
         section = os.environ.get("PLEX_SECTION", "1")
         scan = server_path or str(folder)

@@ -27,6 +27,7 @@ from typing import Any
 import anyio
 
 import medianest_sdk as mn
+from medianest_sdk.ytdlp import show_progress
 
 MEDIA = Path(__file__).parent / "media"
 
@@ -82,16 +83,11 @@ async def download() -> None:
     server, url = serve_media()
     try:
         with tempfile.TemporaryDirectory() as folder:
-            runner = mn.YtDlpRunner(folder, max_concurrent=1)
-            async with runner.download(url) as job:
-                async for progress in job:
-                    if progress.fraction is not None:
-                        bar = "#" * int(progress.fraction * 30)
-                        print(f"\r   [{bar:<30}] {progress.fraction:6.1%}", end="", flush=True)
-            result = await job.result()
+            async with mn.YtDlpRunner(folder, max_concurrent=1) as runner:
+                result = await show_progress(runner.download(url), file=sys.stdout)
             [path] = result.files
             size = (await anyio.Path(path).stat()).st_size
-            print(f"\n   saved {path.name}: {size} bytes, extractor {result.info.extractor}")
+            print(f"   saved {path.name}: {size} bytes, extractor {result.info.extractor}")
     finally:
         server.shutdown()
         server.server_close()

@@ -10,11 +10,28 @@ from types import TracebackType
 
 SAMPLE = Path(__file__).parent.parent / "examples" / "media" / "sample.mp4"
 PAGE = b"<!doctype html><html><head><title>No media here</title></head><body>Hi</body></html>"
+TWO_VIDEOS = (
+    b"<!doctype html><html><head><title>Two clips</title></head><body>"
+    b'<video src="/media/first.mp4"></video><video src="/media/second.mp4"></video>'
+    b"</body></html>"
+)
+SEGMENTS = 3
+
+
+def playlist() -> bytes:
+    """An HLS media playlist (RFC 8216) of SEGMENTS segments, relative URIs."""
+    lines = ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-TARGETDURATION:1", "#EXT-X-MEDIA-SEQUENCE:0"]
+    for n in range(SEGMENTS):
+        lines += ["#EXTINF:1.0,", f"seg{n}.ts"]
+    lines.append("#EXT-X-ENDLIST")
+    return ("\n".join(lines) + "\n").encode()
 
 
 class MediaServer:
     """Routes: ``/clip.mp4`` (fast), ``/slow.mp4`` (1 KiB per 20 ms), ``/stall.mp4`` (half,
-    then nothing), ``/gate.mp4`` (headers, then the body once :attr:`gate` is set; the server
+    then nothing), ``/media/<any path>.mp4`` (fast, with ``Range``), ``/two.html`` (a page with
+    two videos), ``/hls/<name>/index.m3u8`` (an HLS playlist of three ``.ts`` segments),
+    ``/gate.mp4`` (headers, then the body once :attr:`gate` is set; the server
     counts the distinct ``?n=`` jobs inside it), ``/missing.mp4`` (404), ``/page.html`` (HTML
     without media)."""
 
@@ -65,6 +82,22 @@ class MediaServer:
                         self._headers(200, "text/html; charset=utf-8", len(PAGE))
                         if body:
                             self.wfile.write(PAGE)
+                    elif path == "/two.html":
+                        self._headers(200, "text/html; charset=utf-8", len(TWO_VIDEOS))
+                        if body:
+                            self.wfile.write(TWO_VIDEOS)
+                    elif path.startswith("/media/") and path.endswith(".mp4"):
+                        self._ranged(data, body)
+                    elif path.startswith("/hls/") and path.endswith("/index.m3u8"):
+                        text = playlist()
+                        self._headers(200, "application/vnd.apple.mpegurl", len(text))
+                        if body:
+                            self.wfile.write(text)
+                    elif path.startswith("/hls/") and path.endswith(".ts"):
+                        part = data[: len(data) // SEGMENTS]
+                        self._headers(200, "video/mp2t", len(part))
+                        if body:
+                            self.wfile.write(part)
                     elif path == "/gate.mp4":
                         self._headers(200, "video/mp4", len(data))
                         if body:
@@ -99,6 +132,22 @@ class MediaServer:
                             self.wfile.write(b"Not Found")
                 except (BrokenPipeError, ConnectionResetError):
                     pass
+
+            def _ranged(self, data: bytes, body: bool) -> None:
+                start = 0
+                spec = self.headers.get("Range", "")
+                if spec.startswith("bytes=") and spec[6:].split("-")[0].isdigit():
+                    start = min(int(spec[6:].split("-")[0]), len(data))
+                part = data[start:]
+                self.send_response(206 if start else 200)
+                self.send_header("Content-Type", "video/mp4")
+                self.send_header("Content-Length", str(len(part)))
+                self.send_header("Accept-Ranges", "bytes")
+                if start:
+                    self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+                self.end_headers()
+                if body:
+                    self.wfile.write(part)
 
             def _gated(self, job: str, data: bytes) -> None:
                 # One download may open several connections (yt-dlp probes, then fetches):

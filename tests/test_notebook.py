@@ -12,7 +12,12 @@ NOTEBOOK = Path(__file__).parent.parent / "examples" / "notebook.ipynb"
 
 def test_notebook_executes() -> None:
     notebook = nbformat.read(NOTEBOOK, as_version=4)  # type: ignore[no-untyped-call]
-    NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    NotebookClient(
+        notebook,
+        timeout=120,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(NOTEBOOK.parent)}},
+    ).execute()
     outputs = [
         out.get("text", "")
         for cell in notebook.cells
@@ -24,6 +29,7 @@ def test_notebook_executes() -> None:
     assert "open" in text
     assert "The Expanse" in text
     assert "healthy" in text
+    assert "saved ['sample [sample].mp4']" in text
     errors = [
         out
         for cell in notebook.cells

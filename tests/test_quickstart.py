@@ -41,7 +41,7 @@ def test_runs_to_the_end_with_nothing_configured() -> None:
         "verified delivery 72d3162e",
         "refused: bad_signature",
         "Secret('***')",
-        "100.0%",
+        "100%|",
         "saved sample [sample].mp4: 20661 bytes",
         "not configured",
         "all done",

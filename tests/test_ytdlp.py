@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import anyio
 import pytest
@@ -227,6 +228,131 @@ def test_download_to_plex_example(tmp_path: Path) -> None:
             timeout=120,
         )
     assert out.returncode == 0, out.stderr
-    assert "100.0%" in out.stdout
+    assert "100%|" in out.stderr
     assert entries(tmp_path) == ["clip [clip].mp4"]
     assert fake.refreshed == [("/library/sections/1/refresh", {"path": ["/data/videos"]})]
+
+
+# -- every job its own files ------------------------------------------------------------------
+
+
+async def test_two_urls_with_one_file_name_give_two_files(
+    media: MediaServer, tmp_path: Path
+) -> None:
+    async with YtDlpRunner(tmp_path) as runner:
+        first = await runner.download(f"{media.url}/media/sample.mp4").result()
+        events: list[DownloadProgress] = []
+        async with runner.download(f"{media.url}/media/other/sample.mp4") as job:
+            async for event in job:
+                events.append(event)
+        second = await job.result()
+    assert first.files[0] != second.files[0]
+    assert second.files[0].name == "sample [sample] (2).mp4"
+    assert all(f.read_bytes() == SAMPLE.read_bytes() for f in (*first.files, *second.files))
+    assert events  # the second job really downloaded (yt-dlp did not skip "an existing file")
+    assert leftovers(tmp_path) == []
+
+
+async def test_one_url_queued_twice_gives_two_files(media: MediaServer, tmp_path: Path) -> None:
+    results = []
+    async with YtDlpRunner(tmp_path, max_concurrent=2) as runner:
+
+        async def one() -> None:
+            results.append(await runner.download(f"{media.url}/media/same.mp4").result())
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(one)
+            tg.start_soon(one)
+    paths = {r.files[0] for r in results}
+    assert len(paths) == 2
+    assert all(p.read_bytes() == SAMPLE.read_bytes() for p in paths)
+
+
+async def test_hls_streams_named_index_m3u8_do_not_collide(
+    media: MediaServer, tmp_path: Path
+) -> None:
+    async with YtDlpRunner(tmp_path) as runner:
+        a = await runner.download(f"{media.url}/hls/a/index.m3u8").result()
+        b = await runner.download(f"{media.url}/hls/b/index.m3u8").result()
+    assert a.files[0] != b.files[0]
+    assert a.files[0].stat().st_size == b.files[0].stat().st_size > 0
+
+
+async def test_a_page_with_several_videos_returns_every_file(
+    media: MediaServer, tmp_path: Path
+) -> None:
+    async with YtDlpRunner(tmp_path) as runner:
+        result = await runner.download(f"{media.url}/two.html").result()
+    assert len(result.files) == 2
+    assert all(f.parent == tmp_path and f.read_bytes() == SAMPLE.read_bytes() for f in result.files)
+    assert sorted(entries(tmp_path)) == sorted(f.name for f in result.files)
+
+
+async def test_the_latest_progress_is_never_held_back() -> None:
+    """The child sends at most ~10 updates a second, but the latest state always follows
+    within 0.1 s: when yt-dlp stops calling the hook (a stall), the last state still arrives."""
+    from medianest_sdk.ytdlp._child import _Progress
+
+    class Channel:
+        def __init__(self) -> None:
+            self.sent: list[Any] = []
+
+        def send(self, message: Any) -> None:
+            self.sent.append(message)
+
+    channel = Channel()
+    progress = _Progress(channel)  # type: ignore[arg-type]
+    try:
+        for done in (1024, 2048, 4096, 7168):  # in quick succession, then nothing (a stall)
+            progress.hook({"status": "downloading", "downloaded_bytes": done})
+        assert channel.sent[-1][1]["downloaded_bytes"] == 1024  # the rest was throttled ...
+        await wait_until(lambda: channel.sent[-1][1]["downloaded_bytes"] == 7168, timeout=5)
+    finally:
+        progress.close()
+    assert len(channel.sent) == 2  # ... and only the latest was sent, once
+
+
+async def test_fraction_never_goes_backwards_within_a_file(tmp_path: Path) -> None:
+    job = YtDlpRunner(tmp_path).download("http://127.0.0.1:9/x.m3u8")
+    async with job._send, job._receive:
+        for done, estimate in ((100, 1000), (300, 3000), (400, 1000), (3000, 3000)):
+            hook = {"status": "downloading", "downloaded_bytes": done, "filename": "a.mp4"}
+            await job._progress(
+                DownloadProgress.from_hook({**hook, "total_bytes_estimate": estimate})
+            )
+        await job._progress(
+            DownloadProgress.from_hook(
+                {
+                    "status": "downloading",
+                    "downloaded_bytes": 1,
+                    "total_bytes": 100,
+                    "filename": "b.mp4",
+                }
+            )
+        )
+        fractions = [job._receive.receive_nowait().fraction for _ in range(5)]
+    assert fractions == [0.1, 0.1, 0.4, 1.0, 0.01]  # b.mp4 is a new file: it starts again
+
+
+async def test_events_reach_the_runner_hooks(media: MediaServer, tmp_path: Path) -> None:
+    hooks = mn.EventHooks()
+    seen: list[mn.Event] = []
+    hooks.register(seen.append)
+    async with YtDlpRunner(tmp_path, hooks=hooks) as runner:
+        result = await runner.download(f"{media.url}/clip.mp4", key="alice").result()
+    progressed = [e for e in seen if isinstance(e, mn.events.DownloadProgressed)]
+    [finished] = [e for e in seen if isinstance(e, mn.events.DownloadFinished)]
+    assert progressed and progressed[-1].status == "finished"
+    assert finished.files == [str(result.files[0])] and finished.key == "alice"
+    assert finished.bytes == len(SAMPLE.read_bytes()) and finished.error is None
+
+
+async def test_a_warm_child_is_kept_inside_the_block_and_stopped_after(
+    media: MediaServer, tmp_path: Path
+) -> None:
+    async with YtDlpRunner(tmp_path) as runner:
+        await runner.download(f"{media.url}/clip.mp4").result()
+        warm = runner._warm
+        assert warm is not None and warm.returncode is None
+    assert runner._warm is None
+    assert warm.returncode is not None  # stopped and reaped

@@ -22,6 +22,8 @@ __all__ = [
     "Event",
     "EventCallback",
     "EventHooks",
+    "DownloadFinished",
+    "DownloadProgressed",
     "HealthStatusChanged",
     "RateLimited",
     "RequestCompleted",
@@ -128,6 +130,53 @@ class StoreUnavailable(Event):
             f"{self.primitive}: store {self.store} failed on {self.operation} "
             f"({self.error}); {self.policy.replace('_', ' ')}"
         )
+
+
+@attrs.frozen(kw_only=True)
+class DownloadProgressed(Event):
+    """A download made progress (yt-dlp's progress hook; at most ~10 per second per job).
+
+    Attributes:
+        url: The media URL without its query string.
+        key: The job's quota key, or ``None``.
+        status: ``"downloading"``, ``"finished"`` (one file complete) or ``"error"``.
+        downloaded_bytes: Bytes of the current file so far.
+        total_bytes: Its size in bytes when known (or estimated), else ``None``.
+        fraction: 0.0-1.0 of the current file (never decreasing), or ``None``.
+    """
+
+    url: str
+    key: str | None
+    status: str
+    downloaded_bytes: int
+    total_bytes: int | None
+    fraction: float | None
+
+
+@attrs.frozen(kw_only=True)
+class DownloadFinished(Event):
+    """A download job ended.
+
+    Attributes:
+        url: The media URL without its query string.
+        key: The job's quota key, or ``None``.
+        files: The final paths (as strings), empty when it failed.
+        bytes: Total size of the files in bytes.
+        duration_s: Seconds from the job's start to its end.
+        error: The error's class name when it failed or was cancelled, else ``None``.
+    """
+
+    level: ClassVar[int] = logging.INFO
+    url: str
+    key: str | None
+    files: list[str]
+    bytes: int
+    duration_s: float
+    error: str | None = None
+
+    def summary(self) -> str:
+        outcome = self.error or f"{len(self.files)} file(s), {self.bytes} bytes"
+        return f"download {self.url}: {outcome} in {self.duration_s:.1f} s"
 
 
 @attrs.frozen(kw_only=True)

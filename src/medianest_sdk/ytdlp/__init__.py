@@ -4,6 +4,7 @@ imported inside the download processes)."""
 from __future__ import annotations
 
 from .models import DownloadProgress, DownloadResult, MediaFormat, MediaInfo
+from .progress import show_progress
 from .runner import DownloadJob, YtDlpRunner
 
 __all__ = [
@@ -13,4 +14,5 @@ __all__ = [
     "MediaFormat",
     "MediaInfo",
     "YtDlpRunner",
+    "show_progress",
 ]

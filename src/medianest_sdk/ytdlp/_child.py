@@ -1,10 +1,12 @@
 """What runs inside the download process: yt-dlp's embedding API, messages to the parent.
 
-The parent runs ``python -m medianest_sdk.ytdlp._child``, writes one JSON line to its stdin
-(``{"url", "options", "mode"}``) and reads JSON lines from its stdout:
+The parent runs ``python -m medianest_sdk.ytdlp._child`` ahead of time: the child imports
+yt-dlp at once, then waits (warm) for one JSON line on its stdin (``{"url", "options",
+"mode"}``); an empty stdin (the parent went away) ends it. It writes JSON lines to stdout:
 
-- ``["progress", dict]``: a trimmed yt-dlp progress-hook dict (at most ~10 per second, and
-  every status change);
+- ``["progress", dict]``: a trimmed yt-dlp progress-hook dict: every status change, at most
+  ~10 per second otherwise, and the latest one always, 0.1 s after it came when no newer one
+  followed (so the state just before a stall is never held back);
 - ``["log", level, message]``: yt-dlp's warnings and errors, redacted;
 - ``["info", dict]``: the sanitized info dict (``yt_dlp.YoutubeDL.sanitize_info``), trimmed;
 - ``["done", list_of_files]`` or ``["error", kind, message]`` last.
@@ -18,6 +20,7 @@ import errno
 import json
 import os
 import sys
+import threading
 import time
 from typing import Any, TextIO
 
@@ -95,14 +98,17 @@ def classify(exc: BaseException) -> str:
 
 
 class _Channel:
-    """JSON lines to the parent over the process's original stdout."""
+    """JSON lines to the parent over the process's original stdout (thread-safe)."""
 
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
+        self._lock = threading.Lock()
 
     def send(self, message: list[Any] | tuple[Any, ...]) -> None:
-        self._stream.write(json.dumps(list(message), default=str) + "\n")
-        self._stream.flush()
+        line = json.dumps(list(message), default=str) + "\n"
+        with self._lock:
+            self._stream.write(line)
+            self._stream.flush()
 
     def close(self) -> None:
         self._stream.flush()
@@ -133,8 +139,12 @@ def main() -> None:
     protocol = sys.stdout
     sys.stdout = sys.stderr  # anything yt-dlp prints stays out of the protocol stream
     conn = _Channel(protocol)
+    _warm_up()
+    line = sys.stdin.readline()
+    if not line:  # the parent closed our stdin without a job (shutdown)
+        return
     try:
-        job = json.loads(sys.stdin.readline())
+        job = json.loads(line)
         url, options, mode = str(job["url"]), dict(job["options"]), str(job["mode"])
     except (ValueError, KeyError, TypeError) as exc:
         conn.send(("error", "other", f"bad job: {type(exc).__name__}"))
@@ -142,41 +152,106 @@ def main() -> None:
     run(conn, url, options, mode)
 
 
+class _Progress:
+    """Throttles progress to ~10 per second without ever holding the latest state back."""
+
+    INTERVAL = 0.1
+
+    def __init__(self, conn: _Channel) -> None:
+        self._conn = conn
+        self._lock = threading.Lock()
+        self._pending: dict[str, Any] | None = None
+        self._last_sent = 0.0
+        self._last_status = ""
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._flush_loop, daemon=True)
+        self._thread.start()
+
+    def hook(self, d: dict[str, Any]) -> None:
+        """yt-dlp's progress hook."""
+        status = str(d.get("status", ""))
+        event = {k: d.get(k) for k in _PROGRESS_KEYS}
+        with self._lock:
+            now = time.monotonic()
+            if (
+                status != self._last_status
+                or status != "downloading"
+                or (now - self._last_sent >= self.INTERVAL)
+            ):
+                self._send_locked(event, status, now)
+            else:
+                self._pending = event
+
+    def _send_locked(self, event: dict[str, Any], status: str, now: float) -> None:
+        self._conn.send(("progress", event))
+        self._pending = None
+        self._last_sent, self._last_status = now, status
+
+    def _flush_loop(self) -> None:
+        while not self._stop.wait(self.INTERVAL):
+            self.flush()
+
+    def flush(self) -> None:
+        """Send the latest state if it was held back."""
+        with self._lock:
+            if self._pending is not None:
+                event = self._pending
+                self._send_locked(event, str(event.get("status", "")), time.monotonic())
+
+    def close(self) -> None:
+        """Stop the flusher, sending what is pending."""
+        self._stop.set()
+        self.flush()
+
+
+def _warm_up() -> None:
+    """Do, before any job comes, what makes a fresh interpreter slow to start one: import
+    yt-dlp (~0.15 s), build a ``YoutubeDL`` (~0.1 s) and compile every extractor's URL pattern
+    (~0.4 s: yt-dlp asks each of ~1,750 extractors whether it takes the URL)."""
+    import yt_dlp
+    from yt_dlp.extractor import gen_extractor_classes
+
+    with yt_dlp.YoutubeDL({"quiet": True, "logger": _Quiet()}):
+        pass
+    for extractor in gen_extractor_classes():
+        extractor.suitable("http://127.0.0.1/warm-up.mp4")
+
+
+class _Quiet:
+    def debug(self, message: str) -> None:
+        pass
+
+    warning = error = info = debug
+
+
 def run(conn: _Channel, url: str, options: dict[str, Any], mode: str) -> None:
     """Run one job: ``mode`` is ``"download"`` or ``"info"``."""
-    last_time = [0.0]
-    last_status = [""]
-    finished: list[str] = []
-
-    def hook(d: dict[str, Any]) -> None:
-        status = str(d.get("status", ""))
-        now = time.monotonic()
-        if status == "finished" and d.get("filename"):
-            finished.append(str(d["filename"]))
-        changed = status != last_status[0] or status != "downloading"
-        if changed or now - last_time[0] >= 0.1:
-            last_time[0], last_status[0] = now, status
-            conn.send(("progress", {k: d.get(k) for k in _PROGRESS_KEYS}))
+    progress = _Progress(conn)
 
     try:
         import yt_dlp
 
         opts = dict(options)
         opts["logger"] = _Logger(conn, url)
-        opts["progress_hooks"] = [*opts.get("progress_hooks", []), hook]
+        opts["progress_hooks"] = [*opts.get("progress_hooks", []), progress.hook]
         with yt_dlp.YoutubeDL(opts) as ydl:
             info = ydl.extract_info(url, download=(mode == "download"))
             clean = ydl.sanitize_info(info)
+            progress.close()
             conn.send(("info", _trim_info(clean)))
             files = []
             if mode == "download":
-                for entry in clean.get("requested_downloads") or [clean]:
-                    path = entry.get("filepath") or entry.get("_filename")
-                    if path and os.path.exists(path):
-                        files.append(path)
-                files = files or [f for f in finished if os.path.exists(f)]
+                entries = clean.get("entries") or [clean]
+                for entry in entries:
+                    if not isinstance(entry, dict):
+                        continue
+                    for download in entry.get("requested_downloads") or [entry]:
+                        path = download.get("filepath") or download.get("_filename")
+                        if path and os.path.exists(path) and path not in files:
+                            files.append(path)
         conn.send(("done", files))
     except BaseException as exc:
+        progress.close()
         try:
             conn.send(("error", classify(exc), _redact(str(exc) or type(exc).__name__, url)))
         except (OSError, ValueError):

@@ -90,11 +90,15 @@ class DownloadProgress:
         status: ``"downloading"``, ``"finished"`` (a file is complete) or ``"error"``.
         downloaded_bytes: Bytes so far.
         total_bytes: The size in bytes when known (or yt-dlp's estimate), else ``None``.
+        total_bytes_estimate: yt-dlp's estimate when the size is not known exactly (HLS and
+            DASH: it moves as fragments come in), else ``None``.
         speed: Bytes per second, or ``None``.
         eta: Seconds left, or ``None``.
         fraction: ``downloaded / total`` in 0.0-1.0, or ``None`` while the size is unknown;
-            1.0 on ``"finished"``.
-        filename: The file being written (its final name).
+            1.0 on ``"finished"``. Within one file it never goes backwards, even when the
+            estimate grows (the job keeps the highest value it reported).
+        filename: The file being written, inside the job's own temporary folder (the final
+            name in ``output_dir`` is known only at the end: :attr:`DownloadResult.files`).
     """
 
     status: Literal["downloading", "finished", "error"]
@@ -104,6 +108,7 @@ class DownloadProgress:
     eta: float | None
     fraction: float | None
     filename: str | None
+    total_bytes_estimate: int | None = None
 
     @classmethod
     def from_hook(cls, d: dict[str, Any]) -> DownloadProgress:
@@ -117,8 +122,10 @@ class DownloadProgress:
             else "downloading"
         )
         done = int(d.get("downloaded_bytes") or 0)
-        total = d.get("total_bytes") or d.get("total_bytes_estimate")
-        total = int(total) if isinstance(total, (int, float)) and total > 0 else None
+        exact, estimate = d.get("total_bytes"), d.get("total_bytes_estimate")
+        exact = int(exact) if isinstance(exact, (int, float)) and exact > 0 else None
+        estimate = int(estimate) if isinstance(estimate, (int, float)) and estimate > 0 else None
+        total = exact or estimate
         if status == "finished":
             total = total or done or None
             done = total or done
@@ -134,12 +141,15 @@ class DownloadProgress:
             eta=float(eta) if isinstance(eta, (int, float)) else None,
             fraction=fraction,
             filename=d.get("filename"),
+            total_bytes_estimate=None if exact else estimate,
         )
 
 
 @attrs.frozen(kw_only=True)
 class DownloadResult:
-    """A finished download: the final file(s) and what yt-dlp knew about the media."""
+    """A finished download: every file the job wrote, at its final path in ``output_dir``
+    (a name already taken there gets `` (2)``, `` (3)``...: a job never reports, overwrites or
+    skips another job's file), and what yt-dlp knew about the media."""
 
     files: list[Path]
     info: MediaInfo

@@ -7,17 +7,25 @@ A worker thread with a progress hook that raises ``DownloadCancelled`` can only 
 two progress callbacks: when the transfer stalls, no callback comes, and the thread stays stuck
 in a socket read for as long as ``socket_timeout`` (20 s and more). A process can always be
 stopped: ``cancel()`` terminates it (then kills it after ``cancel_grace`` seconds), so a
-cancellation finishes in well under 2 seconds even mid-stall. The cost is the start of a fresh
-interpreter per job (about half a second to import yt-dlp), small next to a download. A child
-started this way (not with ``multiprocessing``) never re-imports the caller's ``__main__``, so
-scripts need no ``if __name__ == "__main__"`` guard, and only JSON crosses between processes.
+cancellation finishes in well under 2 seconds even mid-stall. The cost of a fresh interpreter
+(about half a second, mostly importing yt-dlp) is paid ahead of time inside
+``async with YtDlpRunner(...) as runner:``: the runner keeps one **warm** child ready, yt-dlp
+already imported, waiting for its job; a job takes it and a new one starts warming behind it;
+leaving the block stops it. (Outside such a block each job starts its own child: a warm child
+must be stopped by the event loop that started it, which only the block guarantees.) A warm
+child whose parent goes away exits by itself: its stdin closes. A child started
+this way (not with ``multiprocessing``) never re-imports the caller's ``__main__``, so scripts
+need no ``if __name__ == "__main__"`` guard, and only JSON crosses between processes.
 
 Nothing blocks the event loop: the process's pipes are read asynchronously; yt-dlp itself runs
 in the other process.
 
-Partial files: each job downloads into its own temporary folder inside ``output_dir`` (yt-dlp's
-``paths["temp"]``), and yt-dlp moves finished files to ``output_dir``. A cancelled or failed job
-removes its temporary folder, so no ``.part`` file is left behind.
+Files: each job downloads into its own temporary folder inside ``output_dir``, so yt-dlp never
+sees another job's file (it would skip a name it finds, and report that file as this job's).
+When the job succeeds, every file it wrote is moved into ``output_dir``; a name already taken
+there gets `` (2)``, `` (3)``... (claimed atomically, so two jobs finishing at once never
+overwrite each other). A cancelled or failed job removes its temporary folder, so no ``.part``
+file is left behind.
 
 Quota: a ``RateLimiter`` applied per key (``"5/hour"`` per user). A slot is taken when the job
 starts and is **not** given back when the job fails or is cancelled: the quota counts started
@@ -35,12 +43,15 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import anyio
+import anyio.lowlevel
+import attrs
 from anyio.abc import Process
 from anyio.streams.buffered import BufferedByteReceiveStream
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
@@ -55,7 +66,7 @@ from ..errors import (
     RateLimitExceeded,
     UnsupportedURLError,
 )
-from ..events import EventHooks, logger
+from ..events import DownloadFinished, DownloadProgressed, EventHooks, logger
 from ..resilience.bulkhead import Bulkhead
 from ..resilience.cache import Cache
 from ..resilience.limiter import RateLimiter
@@ -95,7 +106,8 @@ class YtDlpRunner:
             progress, our logger, ``paths``/``outtmpl`` under ``output_dir``, ``noplaylist``).
             They cross to the download process as JSON, so they must be plain data.
         cancel_grace: Seconds a cancelled download process gets to exit before it is killed.
-        hooks: Receives the library's events (logs of yt-dlp warnings go to the logger).
+        hooks: Receives :class:`~medianest_sdk.events.DownloadProgressed` and
+            :class:`~medianest_sdk.events.DownloadFinished` events.
 
     Raises:
         ImportError: yt-dlp is not installed (``pip install "medianest-sdk[ytdlp]"``).
@@ -135,6 +147,38 @@ class YtDlpRunner:
         self.cancel_grace = cancel_grace
         self.hooks = hooks if hooks is not None else EventHooks()
         self.bulkhead = Bulkhead(max_concurrent)
+        self._warm: Process | None = None
+        self._warm_loop: Any = None  # the event loop of `async with`: warm children live there
+
+    async def __aenter__(self) -> YtDlpRunner:
+        """Keep a warm child ready while the block runs (jobs then start without waiting for
+        an interpreter and yt-dlp's import); it is stopped on exit."""
+        self._warm_loop = anyio.lowlevel.current_token()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Stop the warm child process and keep none from now on (idempotent). Running jobs
+        are not affected."""
+        warm, self._warm, self._warm_loop = self._warm, None, None
+        if warm is not None:
+            with anyio.CancelScope(shield=True):
+                await _stop(warm, self.cancel_grace)
+
+    async def _child(self) -> Process:
+        """A child process for a job: the warm one if it is alive, else a new one. Inside
+        ``async with runner:`` a new warm one starts behind it."""
+        warm, self._warm = self._warm, None
+        if warm is not None and warm.returncode is not None:
+            with anyio.CancelScope(shield=True):
+                await _stop(warm, self.cancel_grace)
+            warm = None
+        process = warm or await _spawn()
+        if self._warm_loop is not None and self._warm_loop == anyio.lowlevel.current_token():
+            self._warm = await _spawn()
+        return process
 
     def __repr__(self) -> str:
         return (
@@ -150,7 +194,7 @@ class YtDlpRunner:
             "retries": 3,
             "outtmpl": {"default": "%(title).150B [%(id)s].%(ext)s"},
             **self.options,
-            "paths": {"home": str(self.output_dir), "temp": temp_dir},
+            "paths": {"home": temp_dir, "temp": temp_dir},
         }
         if format is not None:
             opts["format"] = format
@@ -214,20 +258,25 @@ _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 _MAX_LINE = 16 * 1024 * 1024
 
 
-async def _run_child(
-    runner: YtDlpRunner, url: str, options: dict[str, Any], mode: str
-) -> AsyncIterator[list[Any]]:
-    """Run yt-dlp in a child process; yield its messages; stop it on cancellation."""
+async def _spawn() -> Process:
+    """Start a child: it imports yt-dlp, then waits for a job on its stdin."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH")) if p)
-    outcome: list[Any] | None = None
-    process = await anyio.open_process(
+    return await anyio.open_process(
         [sys.executable, "-m", "medianest_sdk.ytdlp._child"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         env=env,
     )
+
+
+async def _run_child(
+    runner: YtDlpRunner, url: str, options: dict[str, Any], mode: str
+) -> AsyncIterator[list[Any]]:
+    """Run yt-dlp in a child process; yield its messages; stop it on cancellation."""
+    outcome: list[Any] | None = None
+    process = await runner._child()
     try:
         assert process.stdin is not None and process.stdout is not None
         job = json.dumps({"url": url, "options": options, "mode": mode}) + "\n"
@@ -266,6 +315,50 @@ async def _run_child(
         cls = _ERRORS.get(str(outcome[1]), DownloadError)
         raise cls(f"{_shown(url)}: {outcome[2]}", url=_shown(url))
     yield outcome
+
+
+_LEFTOVERS = (".part", ".ytdl", ".temp")
+
+
+def _move_out(temp: Path, reported: list[str], output_dir: Path) -> list[Path]:
+    """Move every finished file the job wrote from its temporary folder into ``output_dir``
+    (yt-dlp's reported files first, in order, then any other it wrote), each under a name no
+    other file has; return the final paths."""
+    found = [p for p in sorted(temp.rglob("*")) if p.is_file()]
+    ordered = [Path(r) for r in reported if Path(r).is_file()]
+    ordered += [p for p in found if p not in ordered]
+    moved = []
+    for path in ordered:
+        if path.name.startswith(".") or path.name.endswith(_LEFTOVERS):
+            continue
+        moved.append(_claim(path, output_dir))
+    return moved
+
+
+def _claim(source: Path, output_dir: Path) -> Path:
+    """Move ``source`` into ``output_dir`` under its name, or ``name (2).ext``... when taken.
+
+    A hard link claims a name atomically (it fails if the name exists); where links are not
+    supported, an exclusive create reserves the name before the move replaces it.
+    """
+    stem, suffix = source.stem, source.suffix
+    for n in range(1, 10_000):
+        target = output_dir / (source.name if n == 1 else f"{stem} ({n}){suffix}")
+        try:
+            os.link(source, target)
+        except FileExistsError:
+            continue
+        except OSError:  # no hard links here: reserve the name, then move over it
+            try:
+                fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            except FileExistsError:
+                continue
+            os.close(fd)
+            os.replace(source, target)
+            return target
+        source.unlink()
+        return target
+    raise DownloadStorageError(f"no free name for {source.name} in {output_dir}", url="")
 
 
 async def _stop(process: Process, grace: float) -> None:
@@ -311,6 +404,8 @@ class DownloadJob:
         self._result: DownloadResult | None = None
         self._error: BaseException | None = None
         self._task_group: anyio.abc.TaskGroup | None = None
+        self._best: tuple[str | None, float] = (None, 0.0)
+        self._began = 0.0
 
     def __repr__(self) -> str:
         state = "done" if self._done.is_set() else "running" if self._started else "new"
@@ -377,6 +472,7 @@ class DownloadJob:
             self._done.set()
 
     async def _run(self) -> None:
+        self._began = time.monotonic()
         try:
             with anyio.CancelScope() as self._scope:
                 if self._cancelled:
@@ -393,6 +489,30 @@ class DownloadJob:
                 self._error = DownloadCancelled(f"{self.url}: cancelled", url=self.url)
             self._done.set()
             self._send.close()
+            with anyio.CancelScope(shield=True):
+                await self._report_end()
+
+    async def _report_end(self) -> None:
+        hooks = self.runner.hooks
+        if not hooks.active(DownloadFinished):
+            return
+        files = [] if self._result is None else self._result.files
+        size = 0
+        for path in files:
+            try:
+                size += path.stat().st_size
+            except OSError:
+                pass
+        await hooks.emit(
+            DownloadFinished(
+                url=self.url,
+                key=self.key,
+                files=[str(f) for f in files],
+                bytes=size,
+                duration_s=time.monotonic() - self._began,
+                error=None if self._error is None else type(self._error).__name__,
+            )
+        )
 
     async def _download(self) -> DownloadResult | None:
         runner = self.runner
@@ -411,21 +531,48 @@ class DownloadJob:
         async with runner.bulkhead.slot():
             temp = await anyio.to_thread.run_sync(runner._make_temp)
             info: dict[str, Any] = {}
-            files: list[str] = []
+            files: list[Path] = []
             try:
                 options = runner._options(temp, self._format)
                 async for message in _run_child(runner, self._raw_url, options, "download"):
                     kind = message[0]
                     if kind == "progress":
-                        self._publish(DownloadProgress.from_hook(message[1]))
+                        await self._progress(DownloadProgress.from_hook(message[1]))
                     elif kind == "info":
                         info = message[1]
                     elif kind == "done":
-                        files = message[1]
+                        reported = [str(f) for f in message[1]]
+                        files = await anyio.to_thread.run_sync(
+                            _move_out, Path(temp), reported, runner.output_dir
+                        )
             finally:
                 with anyio.CancelScope(shield=True):
                     await anyio.to_thread.run_sync(shutil.rmtree, temp, True)
-        return DownloadResult(files=[Path(f) for f in files], info=MediaInfo.from_info(info))
+        return DownloadResult(files=files, info=MediaInfo.from_info(info))
+
+    async def _progress(self, event: DownloadProgress) -> None:
+        """Clamp the fraction (never backwards within a file), publish, emit."""
+        filename, best = self._best
+        if event.filename != filename:
+            best = 0.0
+        if event.fraction is not None:
+            if event.fraction < best:
+                event = attrs.evolve(event, fraction=best)
+            best = event.fraction if event.fraction is not None else best
+        self._best = (event.filename, best)
+        self._publish(event)
+        hooks = self.runner.hooks
+        if hooks.active(DownloadProgressed):
+            await hooks.emit(
+                DownloadProgressed(
+                    url=self.url,
+                    key=self.key,
+                    status=event.status,
+                    downloaded_bytes=event.downloaded_bytes,
+                    total_bytes=event.total_bytes,
+                    fraction=event.fraction,
+                )
+            )
 
     def _publish(self, event: DownloadProgress) -> None:
         try:
