@@ -259,6 +259,57 @@ def redis_server() -> Iterator[str | None]:
         proc.wait(timeout=10)
 
 
+async def blocking_overhead(url: str, rounds: int) -> Rows:
+    print("\n# 11. the blocking API: a twin's call vs the same async call awaited")
+    from medianest_sdk import sync
+
+    pipeline = mn.ResiliencePipeline(cache=mn.MemoryCache())
+    ours = mn.ServiceClient("bench", url, pipeline=pipeline)
+    twin = sync.ServiceClient("bench", url, pipeline=mn.ResiliencePipeline(cache=mn.MemoryCache()))
+    await ours.get_json("/json", cache=True)
+    twin.get_json("/json", cache=True)
+
+    async def async_hit() -> Any:
+        return await ours.get_json("/json", cache=True)
+
+    def blocking_hit() -> Any:
+        return twin.get_json("/json", cache=True)
+
+    async def async_get() -> Any:
+        return await ours.get_json("/json")
+
+    def blocking_get() -> Any:
+        return twin.get_json("/json")
+
+    rows = report(
+        await run_case(
+            "sync-cache-hit",
+            [
+                Side("async get_json, cache hit", async_hit),
+                Side("blocking twin", blocking_hit, False),
+            ],
+            rounds=rounds,
+            iterations=300,
+        ),
+        "async get_json, cache hit",
+    )
+    rows += report(
+        await run_case(
+            "sync-loopback-get",
+            [
+                Side("async get_json, loopback GET", async_get),
+                Side("blocking twin", blocking_get, False),
+            ],
+            rounds=rounds,
+            iterations=100,
+        ),
+        "async get_json, loopback GET",
+    )
+    await ours.aclose()
+    twin.aclose()
+    return rows
+
+
 async def redis_cases(rounds: int, url: str | None) -> Rows:
     print("\n# 10. Redis-backed limiter and cache vs the raw Redis client, same commands")
     if url is None:
@@ -299,6 +350,7 @@ async def run(rounds: int, redis_url: str | None) -> Rows:
         rows += await pipeline_vs_raw(url, rounds)
         rows += await plex_vs_plexapi(url, max(3, rounds // 2))
         rows += await concurrency(url, max(3, rounds // 2))
+        rows += await blocking_overhead(url, rounds)
     rows += await webhook_verify(rounds)
     rows += await redis_cases(rounds, redis_url)
     return rows

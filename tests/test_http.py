@@ -18,6 +18,10 @@ from medianest_sdk.http import MAX_RETRY_AFTER, parse_retry_after
 
 from .servers import LoopbackServer, Reply
 from .strategies import secret_text
+from .twins import either
+from .twins import fixture as twins_fixture
+
+api = twins_fixture()
 
 BASE = "http://svc.test:8080/api"
 KEY = "k3y-Sup3r-S3cret"
@@ -31,7 +35,7 @@ class Item:
 
 
 def client(**kw: object) -> mn.ServiceClient:
-    return mn.ServiceClient("svc", BASE, headers={"X-Api-Key": mn.Secret(KEY)}, **kw)  # type: ignore[arg-type]
+    return either(mn.ServiceClient, "svc", BASE, headers={"X-Api-Key": mn.Secret(KEY)}, **kw)
 
 
 async def test_get_model_decodes_and_sends_headers(respx_mock: respx.MockRouter) -> None:

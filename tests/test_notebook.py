@@ -37,3 +37,21 @@ def test_notebook_executes() -> None:
         if out.output_type == "error"
     ]
     assert errors == []
+
+
+def test_blocking_notebook_executes() -> None:
+    path = NOTEBOOK.parent / "notebook_blocking.ipynb"
+    notebook = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
+    NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    outputs = [
+        out.get("text", "")
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for out in cell.get("outputs", [])
+    ]
+    text = "".join(outputs)
+    assert "['The Expanse', 'Severance']" in text
+    assert "healthy" in text
+    assert "verified github" in text
+    errors = [o for c in notebook.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert errors == []

@@ -27,6 +27,10 @@ from medianest_sdk.overseerr import (
 
 from .openapi_contract import load_spec, validate
 from .recorded import SPECS, recorded, recorded_json
+from .twins import either
+from .twins import fixture as twins_fixture
+
+api = twins_fixture()
 
 BASE = "http://seerr.test:5055"
 API = f"{BASE}/api/v1"
@@ -34,7 +38,7 @@ KEY = "MTY4OTk5-overseerr-api-key"
 
 
 def seerr(**kw: Any) -> mn.OverseerrAdapter:
-    return mn.OverseerrAdapter(BASE, KEY, **kw)
+    return either(mn.OverseerrAdapter, BASE, KEY, **kw)
 
 
 # -- every recorded fixture decodes ---------------------------------------------------------

@@ -16,6 +16,10 @@ from .openapi_contract import load_spec, undeclared_query_params, validate
 from .plex_fake import MACHINE, FakePlex
 from .recorded import SPECS
 from .servers import LoopbackServer, Reply
+from .twins import either
+from .twins import fixture as twins_fixture
+
+api = twins_fixture()
 
 BASE = "http://plex.test:32400"
 TOKEN = "fake-plex-token"
@@ -31,7 +35,9 @@ def fake_transport(fake: FakePlex) -> Callable[[httpx.Request], httpx.Response]:
 
 def plex(fake: FakePlex, **kw: Any) -> mn.PlexAdapter:
     client = httpx.AsyncClient(transport=httpx.MockTransport(fake_transport(fake)))
-    return mn.PlexAdapter(BASE, TOKEN, http_client=client, client_identifier="test-client", **kw)
+    return either(
+        mn.PlexAdapter, BASE, TOKEN, http_client=client, client_identifier="test-client", **kw
+    )
 
 
 # -- the calls against a fake server ------------------------------------------------------------

@@ -14,6 +14,10 @@ import medianest_sdk as mn
 from medianest_sdk.uptime_kuma import parse_metrics
 
 from .recorded import fixture_names, recorded, recorded_json
+from .twins import either
+from .twins import fixture as twins_fixture
+
+api = twins_fixture()
 
 BASE = "http://kuma.test:3001"
 KEY = "uk1_Sup3rSecretApiKey"
@@ -21,7 +25,7 @@ PUSH = "PushTok3nAbc"
 
 
 def kuma(**kw: object) -> mn.UptimeKumaAdapter:
-    return mn.UptimeKumaAdapter(BASE, api_key=KEY, **kw)  # type: ignore[arg-type]
+    return either(mn.UptimeKumaAdapter, BASE, api_key=KEY, **kw)
 
 
 async def test_status_page_fixture(respx_mock: respx.MockRouter) -> None:

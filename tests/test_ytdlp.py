@@ -14,7 +14,11 @@ import medianest_sdk as mn
 from medianest_sdk.ytdlp import DownloadProgress, YtDlpRunner
 
 from .media_server import SAMPLE, MediaServer
+from .twins import either
+from .twins import fixture as twins_fixture
 from .waiting import wait_until
+
+api = twins_fixture()
 
 
 @pytest.fixture
@@ -36,7 +40,7 @@ def leftovers(folder: Path) -> list[str]:
 
 
 async def test_download_lands_with_monotonic_progress(media: MediaServer, tmp_path: Path) -> None:
-    runner = YtDlpRunner(tmp_path)
+    runner = either(YtDlpRunner, tmp_path)
     events: list[DownloadProgress] = []
     async with runner.download(f"{media.url}/slow.mp4?sig=s3cr3t") as job:
         async for event in job:
@@ -58,7 +62,7 @@ async def test_download_lands_with_monotonic_progress(media: MediaServer, tmp_pa
 
 
 async def test_result_without_context_manager(media: MediaServer, tmp_path: Path) -> None:
-    result = await YtDlpRunner(tmp_path).download(f"{media.url}/clip.mp4").result()
+    result = await either(YtDlpRunner, tmp_path).download(f"{media.url}/clip.mp4").result()
     assert result.files[0].exists()
 
 
@@ -106,7 +110,7 @@ async def test_enclosing_cancel_scope_cleans_up(media: MediaServer, tmp_path: Pa
 async def test_quota_refuses_the_sixth_download_for_one_key(
     media: MediaServer, tmp_path: Path
 ) -> None:
-    runner = YtDlpRunner(tmp_path, max_concurrent=5, quota=mn.RateLimiter("5/hour"))
+    runner = either(YtDlpRunner, tmp_path, max_concurrent=5, quota=mn.RateLimiter("5/hour"))
 
     async def alice(n: int) -> None:
         await runner.download(f"{media.url}/clip.mp4?n={n}", key="alice").result()
@@ -122,7 +126,7 @@ async def test_quota_refuses_the_sixth_download_for_one_key(
 
 
 async def test_concurrency_never_exceeds_max(media: MediaServer, tmp_path: Path) -> None:
-    runner = YtDlpRunner(tmp_path, max_concurrent=2)
+    runner = either(YtDlpRunner, tmp_path, max_concurrent=2)
 
     async def one(n: int) -> None:
         await runner.download(f"{media.url}/gate.mp4?{n}").result()
@@ -149,7 +153,7 @@ async def test_concurrency_never_exceeds_max(media: MediaServer, tmp_path: Path)
 async def test_typed_errors(
     media: MediaServer, tmp_path: Path, path: str, error: type[mn.DownloadError]
 ) -> None:
-    runner = YtDlpRunner(tmp_path)
+    runner = either(YtDlpRunner, tmp_path)
     with pytest.raises(error) as info:
         await runner.download(f"{media.url}{path}?token=hidden").result()
     assert "hidden" not in str(info.value)
@@ -158,7 +162,7 @@ async def test_typed_errors(
 
 
 async def test_unreachable_and_non_http(tmp_path: Path) -> None:
-    runner = YtDlpRunner(tmp_path)
+    runner = either(YtDlpRunner, tmp_path)
     with pytest.raises(mn.DownloadNetworkError):
         await runner.extract_info("http://127.0.0.1:9/clip.mp4")
     with pytest.raises(mn.UnsupportedURLError, match="http and https"):
@@ -168,7 +172,7 @@ async def test_unreachable_and_non_http(tmp_path: Path) -> None:
 
 
 async def test_extract_info_is_cached(media: MediaServer, tmp_path: Path) -> None:
-    runner = YtDlpRunner(tmp_path, cache=mn.MemoryCache())
+    runner = either(YtDlpRunner, tmp_path, cache=mn.MemoryCache())
     first = await runner.extract_info(f"{media.url}/clip.mp4")
     seen = len(media.requests)
     second = await runner.extract_info(f"{media.url}/clip.mp4")
@@ -239,7 +243,7 @@ def test_download_to_plex_example(tmp_path: Path) -> None:
 async def test_two_urls_with_one_file_name_give_two_files(
     media: MediaServer, tmp_path: Path
 ) -> None:
-    async with YtDlpRunner(tmp_path) as runner:
+    async with either(YtDlpRunner, tmp_path) as runner:
         first = await runner.download(f"{media.url}/media/sample.mp4").result()
         events: list[DownloadProgress] = []
         async with runner.download(f"{media.url}/media/other/sample.mp4") as job:
@@ -255,7 +259,7 @@ async def test_two_urls_with_one_file_name_give_two_files(
 
 async def test_one_url_queued_twice_gives_two_files(media: MediaServer, tmp_path: Path) -> None:
     results = []
-    async with YtDlpRunner(tmp_path, max_concurrent=2) as runner:
+    async with either(YtDlpRunner, tmp_path, max_concurrent=2) as runner:
 
         async def one() -> None:
             results.append(await runner.download(f"{media.url}/media/same.mp4").result())
@@ -271,7 +275,7 @@ async def test_one_url_queued_twice_gives_two_files(media: MediaServer, tmp_path
 async def test_hls_streams_named_index_m3u8_do_not_collide(
     media: MediaServer, tmp_path: Path
 ) -> None:
-    async with YtDlpRunner(tmp_path) as runner:
+    async with either(YtDlpRunner, tmp_path) as runner:
         a = await runner.download(f"{media.url}/hls/a/index.m3u8").result()
         b = await runner.download(f"{media.url}/hls/b/index.m3u8").result()
     assert a.files[0] != b.files[0]
@@ -281,7 +285,7 @@ async def test_hls_streams_named_index_m3u8_do_not_collide(
 async def test_a_page_with_several_videos_returns_every_file(
     media: MediaServer, tmp_path: Path
 ) -> None:
-    async with YtDlpRunner(tmp_path) as runner:
+    async with either(YtDlpRunner, tmp_path) as runner:
         result = await runner.download(f"{media.url}/two.html").result()
     assert len(result.files) == 2
     assert all(f.parent == tmp_path and f.read_bytes() == SAMPLE.read_bytes() for f in result.files)
@@ -338,7 +342,7 @@ async def test_events_reach_the_runner_hooks(media: MediaServer, tmp_path: Path)
     hooks = mn.EventHooks()
     seen: list[mn.Event] = []
     hooks.register(seen.append)
-    async with YtDlpRunner(tmp_path, hooks=hooks) as runner:
+    async with either(YtDlpRunner, tmp_path, hooks=hooks) as runner:
         result = await runner.download(f"{media.url}/clip.mp4", key="alice").result()
     progressed = [e for e in seen if isinstance(e, mn.events.DownloadProgressed)]
     [finished] = [e for e in seen if isinstance(e, mn.events.DownloadFinished)]

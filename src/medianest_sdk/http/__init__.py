@@ -70,6 +70,7 @@ __all__ = [
     "MAX_RETRY_AFTER",
     "AsyncHTTPClient",
     "AsyncTransport",
+    "Auth",
     "BreakerView",
     "CacheScope",
     "CacheView",
@@ -94,3 +95,6 @@ AsyncHTTPClient = httpx.AsyncClient
 
 AsyncTransport = httpx.AsyncBaseTransport
 """An httpx transport (``transport=``), e.g. ``httpx.MockTransport`` in tests."""
+
+Auth = httpx.Auth
+"""HTTP authentication for ``ServiceClient(auth=)``: httpx's ``Auth`` (``httpx.BasicAuth``...)."""
