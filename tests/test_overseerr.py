@@ -130,11 +130,17 @@ async def test_requests_fit_both_specs(
     route = respx_mock.route(method=method, url=f"{API}{path}").mock(
         return_value=recorded("overseerr", fixture)
     )
+    # approve/decline read the request back; retry reads it first (a failed one)
+    failed = {**json.loads(recorded("overseerr", "request_1").content), "status": 4}
+    reads = respx_mock.get(f"{API}/request/1").respond(json=failed)
     async with seerr() as s:
         await run(s)
     sent = route.calls.last.request
     assert sent.headers["X-Api-Key"] == KEY
-    validate(load_spec(SPECS / spec_file), sent)
+    spec = load_spec(SPECS / spec_file)
+    validate(spec, sent)
+    for extra in reads.calls:
+        validate(spec, extra.request)
 
 
 @pytest.mark.parametrize("spec_file", SPEC_FILES)
@@ -325,18 +331,24 @@ async def test_mutations_invalidate_cached_requests(respx_mock: respx.MockRouter
         await s.request(1)
         await s.request(1)
         assert one.call_count == 1
-        approved = await s.approve_request(1)
-        assert approved.status is RequestStatus.APPROVED
+        await s.approve_request(1)  # reads the request back (fresh), then the cache is empty
+        assert one.call_count == 2
         await s.request(1)
-    assert one.call_count == 2
+    assert one.call_count == 3  # the approval dropped the cached request
 
 
 async def test_health(respx_mock: respx.MockRouter) -> None:
     respx_mock.get(f"{API}/status").mock(return_value=recorded("overseerr", "status"))
+    me = respx_mock.get(f"{API}/auth/me").mock(return_value=recorded("overseerr", "auth_me"))
     async with seerr() as s:
         report = await s.health()
     assert report.healthy
     assert report.version == "develop-local"
+    me.mock(return_value=recorded("overseerr", "auth_me_badkey"))  # /status needs no key
+    async with seerr() as s:
+        bad = await s.health()
+    assert bad.status == "unhealthy"
+    assert bad.error is not None and "403 Forbidden" in bad.error
 
 
 async def test_validation() -> None:

@@ -62,7 +62,11 @@ def test_talks_to_configured_services() -> None:
             (
                 seerr,
                 "overseerr",
-                {"GET /api/v1/status": "status", "GET /api/v1/request": "request_list_pending"},
+                {
+                    "GET /api/v1/status": "status",
+                    "GET /api/v1/auth/me": "auth_me",
+                    "GET /api/v1/request": "request_list_pending",
+                },
             ),
             (kuma, "uptime-kuma", {"GET /api/entry-page": "entry_page", "GET /metrics": "metrics"}),
         ):

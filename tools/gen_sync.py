@@ -157,6 +157,43 @@ class Generator:
     def __init__(self) -> None:
         self.imports: dict[str, set[str]] = {}
         self.lines: list[str] = []
+        self.aliases: dict[tuple[str, str], str] = {}  # (name, home) -> alias, for clashes
+
+    def prepare(self, homes: dict[str, set[str]]) -> None:
+        """Names defined in two modules (``MediaInfo``: Overseerr's and yt-dlp's) are
+        imported under aliases naming their package."""
+        for name, where in homes.items():
+            if len(where) > 1:
+                for home in where:
+                    package = home.split(".")[1] if home.count(".") else home
+                    self.aliases[(name, home)] = f"{name}_{package}"
+
+    def qualify(self, text: str, module: str) -> str:
+        """``text`` with clashing names replaced by their aliases, as seen from ``module``."""
+        if not self.aliases:
+            return text
+        namespace = vars(importlib.import_module(module))
+
+        def swap(match: re.Match[str]) -> str:
+            name = match.group(0)
+            value = namespace.get(name)
+            if value is None:
+                return name
+            home = _public_home(name, value, module)
+            return self.aliases.get((name, home), name)
+
+        return re.sub(r"\b[A-Za-z_][A-Za-z0-9_]*\b", swap, text)
+
+    def homes(self, text: str, module: str, into: dict[str, set[str]]) -> None:
+        """Collect where each name of ``text`` comes from (first pass)."""
+        namespace = vars(importlib.import_module(module))
+        for name in set(re.findall(r"\b[A-Za-z_][A-Za-z0-9_]*\b", text)):
+            if name in TWINNED or name in TYPING or name == "T" or hasattr(builtins, name):
+                continue
+            value = namespace.get(name)
+            if value is None or inspect.ismodule(value) or name.startswith("_"):
+                continue
+            into.setdefault(name, set()).add(_public_home(name, value, module))
 
     def need(self, text: str, module: str) -> None:
         """Import every name ``text`` uses, from the public module that defines it."""
@@ -172,7 +209,10 @@ class Generator:
             value = namespace[name]
             if inspect.ismodule(value):
                 continue
-            self.imports.setdefault(_public_home(name, value, module), set()).add(name)
+            home = _public_home(name, value, module)
+            alias = self.aliases.get((name, home))
+            entry = name if alias is None else f"{name} as {alias}"
+            self.imports.setdefault(home, set()).add(entry)
 
     def emit(self, text: str = "") -> None:
         self.lines.append(text)
@@ -196,8 +236,8 @@ class Generator:
         init = None if name in NO_INIT else methods.get("__init__")
         if init is not None:
             node, _ = init
-            params = _text(node.args)
-            self.need(params, cls.__module__)
+            params = self.qualify(_text(node.args), cls.__module__)
+            self.need(_text(node.args), cls.__module__)
             self.emit("")
             self.emit(f"    def __init__({params}) -> None:")
             forward = _call_args(node.args)
@@ -219,9 +259,9 @@ class Generator:
 
     def method(self, twin: str, node: ast.FunctionDef | ast.AsyncFunctionDef, owner: type) -> None:
         module = owner.__module__
-        params = _text(node.args)
-        returns = _returns(node)
-        self.need(params + " " + returns, module)
+        self.need(_text(node.args) + " " + _returns(node), module)
+        params = self.qualify(_text(node.args), module)
+        returns = self.qualify(_returns(node), module)
         doc = ast.get_docstring(node) or ""
         decorators = _decorators(node)
         forward = _call_args(node.args)
@@ -314,8 +354,8 @@ class Generator:
             "",
         ]
         for module in sorted(self.imports):
-            names = ", ".join(sorted(self.imports[module]))
-            head.append(f"from {module} import {names}")
+            for entry in sorted(self.imports[module]):
+                head.append(f"from {module} import {entry}")
         for module, name in TWINS:
             head.append(f"from {module} import {name} as _{name}")
         head += [
@@ -341,6 +381,12 @@ class Generator:
 
 def generate() -> str:
     gen = Generator()
+    homes: dict[str, set[str]] = {}
+    for module, name in TWINS:
+        cls = getattr(importlib.import_module(module), name)
+        for node, owner in _methods(cls).values():
+            gen.homes(_text(node.args) + " " + _returns(node), owner.__module__, homes)
+    gen.prepare(homes)
     for module, name in TWINS:
         gen.twin(module, name)
     text = gen.render()

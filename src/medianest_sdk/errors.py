@@ -15,6 +15,8 @@ or ``None`` when no service is involved::
     │   ├── NotFoundError              404
     │   ├── RateLimitedError           429 (``retry_after``)
     │   └── ServerError                5xx (``retry_after`` from 503)
+    │       └── UpstreamUnavailableError  the service answered 5xx because *its* upstream is down
+    ├── UnsupportedByServerError       this server (flavour, version) has no such feature
     ├── ResponseTooLargeError          a response body over ``max_response_bytes``
     ├── PipelineTimeout                a pipeline's attempt or total timeout (also a TimeoutError)
     ├── CircuitOpenError               the circuit breaker rejected the call (``retry_after``)
@@ -79,7 +81,9 @@ __all__ = [
     "StoreUnavailableError",
     "TokenVaultError",
     "TransportError",
+    "UnsupportedByServerError",
     "UnsupportedURLError",
+    "UpstreamUnavailableError",
     "WebhookFailure",
     "WebhookVerificationError",
 ]
@@ -302,6 +306,30 @@ class RateLimitedError(HTTPStatusError):
 
 class ServerError(HTTPStatusError):
     """5xx: the service failed (a 503 may carry ``retry_after``)."""
+
+
+class UpstreamUnavailableError(ServerError):
+    """The service answered 5xx because a service *it* depends on is unreachable (Overseerr
+    and Seerr answer 500 ``[TMDB] Failed to fetch movie details`` without internet). The
+    service itself is up: this is not transient for our breaker and retries, which cannot
+    fix it; the message is the service's."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.transient = False
+
+
+class UnsupportedByServerError(MediaNestError):
+    """The server does not have this feature: its flavour or version lacks the endpoint
+    (Seerr's blocklist on Overseerr), or it ignores the option (``filter=deleted``).
+
+    Attributes:
+        feature: What was asked for, e.g. ``"blocklist"``.
+    """
+
+    def __init__(self, message: str, *, feature: str, service: str | None = None) -> None:
+        super().__init__(message, service=service)
+        self.feature = feature
 
 
 class CircuitOpenError(MediaNestError):

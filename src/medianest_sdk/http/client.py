@@ -13,6 +13,7 @@ from ..decoding import decode, parse_json
 from ..errors import (
     ConnectError,
     DecodeError,
+    HTTPStatusError,
     InvalidRequestError,
     MediaNestError,
     PipelineTimeout,
@@ -142,6 +143,9 @@ class ServiceClient:
             redirect policy above applies to borrowed clients too.
         hooks: Where :class:`~medianest_sdk.RequestCompleted` events go.
         transport: An httpx transport for the owned client (``httpx.MockTransport`` in tests).
+        refine_error: Gives a status error the service's own meaning before anything sees it
+            (the pipeline's retry and breaker included): ``error -> error``. Adapters use it,
+            e.g. Overseerr's 500 naming TMDB becomes :class:`UpstreamUnavailableError`.
 
     Raises:
         ValueError: ``base_url`` is not http(s), or a bound is below 0 (1 for connections).
@@ -180,6 +184,7 @@ class ServiceClient:
         http_client: httpx.AsyncClient | None = None,
         hooks: EventHooks | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        refine_error: Callable[[HTTPStatusError], HTTPStatusError] | None = None,
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise ValueError(
@@ -197,6 +202,7 @@ class ServiceClient:
             pipeline.bind(service)
         self.max_redirects = max_redirects
         self.max_response_bytes = max_response_bytes
+        self.refine_error = refine_error
         self.hooks = hooks if hooks is not None else EventHooks()
         self._secrets: list[Secret] = list(secrets)
         self._headers = self._reveal(headers or {})
@@ -681,12 +687,13 @@ class ServiceClient:
                 )
             )
         if status >= 400:
-            raise status_error(
+            failure = status_error(
                 response,
                 service=self.service,
                 url=self._shown(response.request.url, secrets),
                 secrets=[*self._secrets, *secrets],
             )
+            raise failure if self.refine_error is None else self.refine_error(failure)
         return response
 
     async def _exchange(self, request: httpx.Request, secrets: Sequence[Secret]) -> httpx.Response:

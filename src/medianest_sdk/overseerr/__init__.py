@@ -1,9 +1,18 @@
-"""Overseerr / Jellyseerr / Seerr: requests, media, search, users (``/api/v1``)."""
+"""Overseerr / Jellyseerr / Seerr: requests (and a sync that sees every change), media, issues,
+users, notification settings, Seerr's blocklist (``/api/v1``)."""
 
 from __future__ import annotations
 
-from .adapter import OverseerrAdapter, RequestFilter
+from .adapter import Flavour, MediaFilter, OverseerrAdapter, RequestFilter
 from .models import (
+    BlocklistItem,
+    BlocklistPage,
+    Issue,
+    IssueComment,
+    IssueCounts,
+    IssuePage,
+    IssueStatus,
+    IssueType,
     MediaInfo,
     MediaPage,
     MediaRequest,
@@ -23,9 +32,21 @@ from .models import (
     User,
     UserPage,
     UserQuota,
+    WebhookSettings,
 )
+from .sync import RequestChange, RequestCursor, RequestSync, fingerprint
 
 __all__ = [
+    "BlocklistItem",
+    "BlocklistPage",
+    "Flavour",
+    "Issue",
+    "IssueComment",
+    "IssueCounts",
+    "IssuePage",
+    "IssueStatus",
+    "IssueType",
+    "MediaFilter",
     "MediaInfo",
     "MediaPage",
     "MediaRequest",
@@ -34,11 +55,14 @@ __all__ = [
     "OverseerrAdapter",
     "PageInfo",
     "QuotaDetail",
+    "RequestChange",
     "RequestCounts",
+    "RequestCursor",
     "RequestFilter",
     "RequestPage",
     "RequestSeason",
     "RequestStatus",
+    "RequestSync",
     "SearchPage",
     "SearchResult",
     "ServerStatus",
@@ -47,4 +71,6 @@ __all__ = [
     "User",
     "UserPage",
     "UserQuota",
+    "WebhookSettings",
+    "fingerprint",
 ]

@@ -4,12 +4,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import attrs
 
 from ..decoding import OpenIntEnum, camel_case
 
 __all__ = [
+    "BlocklistItem",
+    "BlocklistPage",
+    "Issue",
+    "IssueComment",
+    "IssueCounts",
+    "IssuePage",
+    "IssueStatus",
+    "IssueType",
     "MediaInfo",
     "MediaPage",
     "MediaRequest",
@@ -29,6 +38,7 @@ __all__ = [
     "User",
     "UserPage",
     "UserQuota",
+    "WebhookSettings",
 ]
 
 
@@ -94,6 +104,7 @@ class User:
     user_type: int | None = None
     permissions: int = 0
     avatar: str | None = None
+    jellyfin_username: str | None = None
     request_count: int = 0
     movie_quota_limit: int | None = None
     movie_quota_days: int | None = None
@@ -112,6 +123,9 @@ class MediaInfo:
         tmdb_id, tvdb_id, imdb_id: External ids.
         status, status4k: Availability (:class:`MediaStatus`).
         rating_key: The Plex rating key once the item is in Plex.
+        service_id, service_id4k, external_service_id: The Radarr/Sonarr server and its id.
+        download_status, download_status4k: Radarr/Sonarr queue entries (as sent).
+        plex_url, media_url: Links to the item in Plex / the media server, when known.
     """
 
     id: int
@@ -123,6 +137,13 @@ class MediaInfo:
     status4k: MediaStatus = MediaStatus.UNKNOWN
     rating_key: str | None = None
     rating_key4k: str | None = None
+    service_id: int | None = None
+    service_id4k: int | None = None
+    external_service_id: int | None = None
+    download_status: list[dict[str, Any]] = attrs.field(factory=list)
+    download_status4k: list[dict[str, Any]] = attrs.field(factory=list)
+    plex_url: str | None = None
+    media_url: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
     media_added_at: datetime | None = None
@@ -150,7 +171,11 @@ class MediaRequest:
         media: The requested item.
         seasons: Requested seasons (TV).
         requested_by, modified_by: Who asked, who last changed it (approver).
-        created_at, updated_at: Aware UTC datetimes.
+        season_count: How many seasons the show has (TV).
+        can_remove: Whether the caller may delete it (Seerr only).
+        profile_name: The Radarr/Sonarr quality profile's name (Seerr only).
+        created_at, updated_at: Aware UTC datetimes (Seerr leaves ``updated_at`` unchanged on
+            approve and decline: see :meth:`OverseerrAdapter.sync_requests`).
     """
 
     id: int
@@ -162,6 +187,9 @@ class MediaRequest:
     root_folder: str | None = None
     language_profile_id: int | None = None
     is_auto_request: bool = False
+    season_count: int | None = None
+    can_remove: bool | None = None
+    profile_name: str | None = None
     media: MediaInfo | None = None
     seasons: list[RequestSeason] = attrs.field(factory=list)
     requested_by: User | None = None
@@ -316,3 +344,123 @@ class TvDetails:
     poster_path: str | None = None
     seasons: list[TvSeason] = attrs.field(factory=list)
     media_info: MediaInfo | None = None
+
+
+class IssueType(OpenIntEnum):
+    """``issueType`` of an issue (server ``IssueType``); unknown values are kept."""
+
+    VIDEO = 1
+    AUDIO = 2
+    SUBTITLES = 3
+    OTHER = 4
+
+
+class IssueStatus(OpenIntEnum):
+    """``status`` of an issue: open or resolved."""
+
+    OPEN = 1
+    RESOLVED = 2
+
+
+@camel_case
+@attrs.frozen(kw_only=True)
+class IssueComment:
+    """A comment on an issue: its text, who wrote it, when."""
+
+    id: int
+    message: str = ""
+    user: User | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+@camel_case
+@attrs.frozen(kw_only=True)
+class Issue:
+    """A reported problem with a media item (``Issue`` schema).
+
+    Attributes:
+        issue_type: Video, audio, subtitles or other.
+        status: Open or resolved.
+        problem_season, problem_episode: Where (0: the whole item).
+        media: The item; created_by: the reporter; comments: the thread (first: the report).
+    """
+
+    id: int
+    issue_type: IssueType = IssueType.OTHER
+    status: IssueStatus = IssueStatus.OPEN
+    problem_season: int = 0
+    problem_episode: int = 0
+    media: MediaInfo | None = None
+    created_by: User | None = None
+    modified_by: User | None = None
+    comments: list[IssueComment] = attrs.field(factory=list)
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+@camel_case
+@attrs.frozen(kw_only=True)
+class IssuePage:
+    """``GET /issue``: ``page_info`` and one page of issues."""
+
+    page_info: PageInfo
+    results: list[Issue]
+
+
+@camel_case
+@attrs.frozen(kw_only=True)
+class IssueCounts:
+    """``GET /issue/count``: totals by type and by status."""
+
+    total: int
+    video: int = 0
+    audio: int = 0
+    subtitles: int = 0
+    others: int = 0
+    open: int = 0
+    closed: int = 0
+
+
+@camel_case
+@attrs.frozen(kw_only=True)
+class BlocklistItem:
+    """An entry of Seerr's blocklist: what is blocked (TMDB id, type, title), by whom, when."""
+
+    id: int
+    tmdb_id: int
+    media_type: str | None = None
+    title: str | None = None
+    user: User | None = None
+    created_at: datetime | None = None
+
+
+@camel_case
+@attrs.frozen(kw_only=True)
+class BlocklistPage:
+    """``GET /blocklist``: ``page_info`` and one page of entries."""
+
+    page_info: PageInfo
+    results: list[BlocklistItem]
+
+
+@attrs.frozen(kw_only=True)
+class WebhookSettings:
+    """The webhook notification agent (``/settings/notifications/webhook``).
+
+    Attributes:
+        enabled: Whether the agent sends.
+        url: Where it posts (``options.webhookUrl``).
+        json_payload: The JSON template, as text (the server stores it base64-encoded and
+            answers either form; this is always the decoded text).
+        types: The notification types it sends, as the server's bit mask.
+        authorization: The ``Authorization`` header value it sends, or ``None``.
+        raw: The settings object as the server sent it.
+    """
+
+    enabled: bool
+    url: str
+    json_payload: str
+    types: int
+    authorization: str | None = None
+    raw: dict[str, Any] = attrs.field(factory=dict, repr=False)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar, Unpack
 
 from medianest_sdk.enums import MonitorStatus
+from medianest_sdk.errors import HTTPStatusError
 from medianest_sdk.events import EventHooks
 from medianest_sdk.health import CheckFunction, HealthCheck, ServiceHealth
 from medianest_sdk.health import HealthMonitor as _HealthMonitor
@@ -22,9 +23,14 @@ from medianest_sdk.http import AsyncHTTPClient, AsyncTransport, Auth, Response, 
 from medianest_sdk.http.adapter import HealthReport
 from medianest_sdk.http.client import DEFAULT_MAX_RESPONSE_BYTES, Pipeline
 from medianest_sdk.http.client import ServiceClient as _ServiceClient
+from medianest_sdk.overseerr.adapter import Flavour, MediaFilter, RequestFilter
 from medianest_sdk.overseerr.adapter import OverseerrAdapter as _OverseerrAdapter
-from medianest_sdk.overseerr.adapter import RequestFilter
 from medianest_sdk.overseerr.models import (
+    BlocklistPage,
+    Issue,
+    IssueCounts,
+    IssuePage,
+    IssueType,
     MediaPage,
     MediaRequest,
     MovieDetails,
@@ -36,7 +42,10 @@ from medianest_sdk.overseerr.models import (
     User,
     UserPage,
     UserQuota,
+    WebhookSettings,
 )
+from medianest_sdk.overseerr.models import MediaInfo as MediaInfo_overseerr
+from medianest_sdk.overseerr.sync import RequestCursor, RequestSync
 from medianest_sdk.plex.adapter import PlexAdapter as _PlexAdapter
 from medianest_sdk.plex.models import (
     LibrarySection,
@@ -68,7 +77,8 @@ from medianest_sdk.webhooks.verify import (
     VerifierOptions,
 )
 from medianest_sdk.webhooks.verify import WebhookVerifier as _WebhookVerifier
-from medianest_sdk.ytdlp.models import DownloadProgress, DownloadResult, MediaInfo
+from medianest_sdk.ytdlp.models import DownloadProgress, DownloadResult
+from medianest_sdk.ytdlp.models import MediaInfo as MediaInfo_ytdlp
 from medianest_sdk.ytdlp.runner import DEFAULT_INFO_TTL
 from medianest_sdk.ytdlp.runner import DownloadJob as _DownloadJob
 from medianest_sdk.ytdlp.runner import YtDlpRunner as _YtDlpRunner
@@ -123,6 +133,7 @@ class ServiceClient(Twin):
         http_client: AsyncHTTPClient | None = None,
         hooks: EventHooks | None = None,
         transport: AsyncTransport | None = None,
+        refine_error: Callable[[HTTPStatusError], HTTPStatusError] | None = None,
     ) -> None:
         self._async = call(
             _make(
@@ -141,6 +152,7 @@ class ServiceClient(Twin):
                     http_client=unwrap(http_client),
                     hooks=unwrap(hooks),
                     transport=unwrap(transport),
+                    refine_error=unwrap(refine_error),
                 )
             )
         )
@@ -789,14 +801,39 @@ class OverseerrAdapter(Twin):
         """Close the owned HTTP client (a borrowed one stays open). Idempotent."""
         return call(lambda: self._async.aclose())
 
+    def add_to_blocklist(
+        self, tmdb_id: int, media_type: Literal["movie", "tv"], *, title: str | None = None
+    ) -> None:
+        """Block a title from being requested. ``POST /blocklist``; a title already blocked
+        is not an error.
+
+        Raises:
+            UnsupportedByServerError: an Overseerr server.
+        """
+        return call(
+            lambda: self._async.add_to_blocklist(
+                unwrap(tmdb_id), unwrap(media_type), title=unwrap(title)
+            )
+        )
+
     def approve_request(self, request_id: int) -> MediaRequest:
-        """Approve a pending request. ``POST /request/{requestId}/approve``.
+        """Approve a pending request. ``POST /request/{requestId}/approve``, then
+        ``GET /request/{requestId}``: the approve answer carries the media status from before
+        the approval; this returns the request as it is after.
 
         Raises:
             AuthenticationError: 403 when the user lacks ``MANAGE_REQUESTS``.
             NotFoundError: no such request.
         """
         return call(lambda: self._async.approve_request(unwrap(request_id)))
+
+    def blocklist(self, *, take: int = 25, skip: int = 0) -> BlocklistPage:
+        """Seerr's blocklist. ``GET /blocklist``.
+
+        Raises:
+            UnsupportedByServerError: an Overseerr server (it has no blocklist).
+        """
+        return call(lambda: self._async.blocklist(take=unwrap(take), skip=unwrap(skip)))
 
     def changed_requests(self, since: datetime, *, page_size: int = 50) -> Iterator[MediaRequest]:
         """Requests modified after ``since``, newest change first.
@@ -809,6 +846,41 @@ class OverseerrAdapter(Twin):
         """
         return iterate(
             lambda: self._async.changed_requests(unwrap(since), page_size=unwrap(page_size))
+        )
+
+    def comment_issue(self, issue_id: int, message: str) -> Issue:
+        """Add a comment. ``POST /issue/{issueId}/comment``; returns the issue.
+
+        Raises:
+            ValueError: an empty message.
+        """
+        return call(lambda: self._async.comment_issue(unwrap(issue_id), unwrap(message)))
+
+    def create_issue(
+        self,
+        media_id: int,
+        issue_type: IssueType | int,
+        message: str,
+        *,
+        problem_season: int = 0,
+        problem_episode: int = 0,
+    ) -> Issue:
+        """Report a problem with a media item (Overseerr's media id). ``POST /issue``.
+
+        Not idempotent: never retried once it may have reached the server.
+
+        Raises:
+            ValueError: an empty message.
+            AuthenticationError: 403 without an issue permission. NotFoundError: no such media.
+        """
+        return call(
+            lambda: self._async.create_issue(
+                unwrap(media_id),
+                unwrap(issue_type),
+                unwrap(message),
+                problem_season=unwrap(problem_season),
+                problem_episode=unwrap(problem_episode),
+            )
         )
 
     def create_request(
@@ -857,8 +929,22 @@ class OverseerrAdapter(Twin):
         )
 
     def decline_request(self, request_id: int) -> MediaRequest:
-        """Decline a pending request. ``POST /request/{requestId}/decline``."""
+        """Decline a pending request. ``POST /request/{requestId}/decline``; returns the
+        request as it is after (``GET``).
+        """
         return call(lambda: self._async.decline_request(unwrap(request_id)))
+
+    def delete_issue(self, issue_id: int) -> None:
+        """Delete an issue. ``DELETE /issue/{issueId}``."""
+        return call(lambda: self._async.delete_issue(unwrap(issue_id)))
+
+    def delete_media(self, media_id: int) -> None:
+        """Delete a media item (and its requests). ``DELETE /media/{mediaId}``.
+
+        Raises:
+            NotFoundError: no such media.
+        """
+        return call(lambda: self._async.delete_media(unwrap(media_id)))
 
     def delete_request(self, request_id: int) -> None:
         """Delete a request. ``DELETE /request/{requestId}``.
@@ -868,9 +954,97 @@ class OverseerrAdapter(Twin):
         """
         return call(lambda: self._async.delete_request(unwrap(request_id)))
 
+    def edit_request(
+        self,
+        request_id: int,
+        media_type: Literal["movie", "tv"],
+        *,
+        seasons: Sequence[int] | None = None,
+        server_id: int | None = None,
+        profile_id: int | None = None,
+        root_folder: str | None = None,
+        language_profile_id: int | None = None,
+        user_id: int | None = None,
+    ) -> MediaRequest:
+        """Change a request: its seasons (TV), Radarr/Sonarr server, profile, root folder.
+        ``PUT /request/{requestId}``; returns the request as saved (``GET`` after: Overseerr
+        answers before its save of a movie request finishes).
+
+        Raises:
+            ValueError: seasons given for a movie.
+            NotFoundError: no such request.
+        """
+        return call(
+            lambda: self._async.edit_request(
+                unwrap(request_id),
+                unwrap(media_type),
+                seasons=unwrap(seasons),
+                server_id=unwrap(server_id),
+                profile_id=unwrap(profile_id),
+                root_folder=unwrap(root_folder),
+                language_profile_id=unwrap(language_profile_id),
+                user_id=unwrap(user_id),
+            )
+        )
+
+    def flavour(self) -> Flavour:
+        """``"seerr"`` (version 3 and later: Seerr) or ``"overseerr"`` (Overseerr, and
+        Jellyseerr before the merge), from ``GET /status``; asked once per adapter.
+        """
+        return call(lambda: self._async.flavour())
+
     def health(self) -> HealthReport:
-        """Whether the server answers ``GET /status``, with latency and version."""
+        """Whether the server answers ``GET /status`` (with latency and version) **and**
+        accepts the API key (``GET /auth/me``): a wrong key is ``unhealthy``, with the reason.
+        Never raises for a failed check.
+        """
         return call(lambda: self._async.health())
+
+    def issue(self, issue_id: int) -> Issue:
+        """One issue with its comments. ``GET /issue/{issueId}``.
+
+        Raises:
+            NotFoundError: no such issue (the servers answer 500 ``Issue not found.``; it is
+                reported as the 404 it is).
+        """
+        return call(lambda: self._async.issue(unwrap(issue_id)))
+
+    def issue_counts(self) -> IssueCounts:
+        """Issues by type and status. ``GET /issue/count``."""
+        return call(lambda: self._async.issue_counts())
+
+    def issues(
+        self,
+        *,
+        filter: Literal["all", "open", "resolved"] = "open",
+        sort: Literal["added", "modified"] = "added",
+        take: int = 20,
+        skip: int = 0,
+    ) -> IssuePage:
+        """One page of issues. ``GET /issue``.
+
+        Raises:
+            ValueError: ``take`` outside 1..100 or ``skip`` negative.
+        """
+        return call(
+            lambda: self._async.issues(
+                filter=unwrap(filter), sort=unwrap(sort), take=unwrap(take), skip=unwrap(skip)
+            )
+        )
+
+    def iter_issues(
+        self,
+        *,
+        filter: Literal["all", "open", "resolved"] = "open",
+        sort: Literal["added", "modified"] = "added",
+        page_size: int = 50,
+    ) -> Iterator[Issue]:
+        """Every issue, page after page of :meth:`issues`."""
+        return iterate(
+            lambda: self._async.iter_issues(
+                filter=unwrap(filter), sort=unwrap(sort), page_size=unwrap(page_size)
+            )
+        )
 
     def iter_requests(
         self,
@@ -890,6 +1064,17 @@ class OverseerrAdapter(Twin):
             )
         )
 
+    def iter_users(
+        self,
+        *,
+        page_size: int = 50,
+        sort: Literal["created", "updated", "requests", "displayname"] = "created",
+    ) -> Iterator[User]:
+        """Every user, page after page of :meth:`users` (not just the server's first 10)."""
+        return iterate(
+            lambda: self._async.iter_users(page_size=unwrap(page_size), sort=unwrap(sort))
+        )
+
     def me(self) -> User:
         """The user the key (or ``act_as_user``) acts as. ``GET /auth/me``."""
         return call(lambda: self._async.me())
@@ -897,15 +1082,17 @@ class OverseerrAdapter(Twin):
     def media(
         self,
         *,
-        filter: Literal[
-            "all", "available", "partial", "allavailable", "processing", "pending", "deleted"
-        ]
-        | None = None,
+        filter: MediaFilter | None = None,
         sort: Literal["added", "modified", "mediaAdded"] = "added",
         take: int = 20,
         skip: int = 0,
     ) -> MediaPage:
-        """One page of the media Overseerr tracks. ``GET /media``."""
+        """One page of the media Overseerr tracks. ``GET /media``.
+
+        Raises:
+            ValueError: ``take`` outside 1..100, ``skip`` negative, or a filter no server
+                honours (``"deleted"``).
+        """
         return call(
             lambda: self._async.media(
                 filter=unwrap(filter), sort=unwrap(sort), take=unwrap(take), skip=unwrap(skip)
@@ -919,6 +1106,20 @@ class OverseerrAdapter(Twin):
             ServerError: the server cannot reach TMDB (it answers 500).
         """
         return call(lambda: self._async.movie(unwrap(tmdb_id)))
+
+    def remove_from_blocklist(self, tmdb_id: int) -> None:
+        """Unblock a title. ``DELETE /blocklist/{tmdbId}``.
+
+        Raises:
+            UnsupportedByServerError: an Overseerr server.
+            NotFoundError: the title is not blocklisted (Seerr answers 401 with a database
+                message; it is reported as the 404 it is).
+        """
+        return call(lambda: self._async.remove_from_blocklist(unwrap(tmdb_id)))
+
+    def reopen_issue(self, issue_id: int) -> Issue:
+        """Open a resolved issue again. ``POST /issue/{issueId}/open``."""
+        return call(lambda: self._async.reopen_issue(unwrap(issue_id)))
 
     def request(self, request_id: int) -> MediaRequest:
         """One request. ``GET /request/{requestId}``.
@@ -952,6 +1153,7 @@ class OverseerrAdapter(Twin):
 
         Raises:
             ValueError: ``take`` outside 1..100 or ``skip`` negative.
+            UnsupportedByServerError: ``deleted``/``completed`` on Overseerr.
             AuthenticationError: 401/403. HTTPStatusError: 400 with the server's message.
         """
         return call(
@@ -964,8 +1166,20 @@ class OverseerrAdapter(Twin):
             )
         )
 
+    def resolve_issue(self, issue_id: int) -> Issue:
+        """Mark an issue resolved. ``POST /issue/{issueId}/resolved``."""
+        return call(lambda: self._async.resolve_issue(unwrap(issue_id)))
+
     def retry_request(self, request_id: int) -> MediaRequest:
-        """Send a failed request to Radarr/Sonarr again. ``POST /request/{requestId}/retry``."""
+        """Send a **failed** request to Radarr/Sonarr again. ``POST /request/{requestId}/retry``.
+
+        The server would approve a request in any state through this call (a declined one
+        included), so the adapter refuses any request that is not failed.
+
+        Raises:
+            ValueError: the request is not failed (the message says its state).
+            NotFoundError: no such request.
+        """
         return call(lambda: self._async.retry_request(unwrap(request_id)))
 
     def search(self, query: str, *, page: int = 1) -> SearchPage:
@@ -976,9 +1190,95 @@ class OverseerrAdapter(Twin):
         """
         return call(lambda: self._async.search(unwrap(query), page=unwrap(page)))
 
+    def set_media_status(
+        self,
+        media_id: int,
+        status: Literal["available", "partial", "processing", "pending", "unknown"],
+        *,
+        is_4k: bool = False,
+    ) -> MediaInfo_overseerr:
+        """Mark a media item (Overseerr's own id, not TMDB's) available, partially available,
+        processing, pending or unknown. ``POST /media/{mediaId}/{status}``.
+
+        Raises:
+            HTTPStatusError: 400 (``partial`` on a movie). NotFoundError: no such media.
+        """
+        return call(
+            lambda: self._async.set_media_status(
+                unwrap(media_id), unwrap(status), is_4k=unwrap(is_4k)
+            )
+        )
+
+    def set_webhook_settings(
+        self,
+        *,
+        enabled: bool,
+        url: str,
+        json_payload: str | None = None,
+        types: int = 4094,
+        authorization: str | Secret | None = None,
+    ) -> WebhookSettings:
+        """Point the webhook agent at your receiver (e.g. a ``WebhookEndpoint`` with
+        ``WebhookVerifier.shared_secret(authorization, source="overseerr")``).
+        ``POST /settings/notifications/webhook``.
+
+        Args:
+            enabled: Turn the agent on or off.
+            url: Where to post.
+            json_payload: The JSON template as text; ``None`` keeps the current one.
+            types: The notification types, as the server's bit mask (4094: all).
+            authorization: The ``Authorization`` header the agent sends (redacted everywhere).
+
+        Raises:
+            ValueError: ``json_payload`` is not JSON (the server would store it and fail).
+        """
+        return call(
+            lambda: self._async.set_webhook_settings(
+                enabled=unwrap(enabled),
+                url=unwrap(url),
+                json_payload=unwrap(json_payload),
+                types=unwrap(types),
+                authorization=unwrap(authorization),
+            )
+        )
+
     def status(self) -> ServerStatus:
         """The server's version and update state. ``GET /status`` (no key needed)."""
         return call(lambda: self._async.status())
+
+    def sync_requests(
+        self, cursor: RequestCursor | None = None, *, overlap: float = 60.0, page_size: int = 50
+    ) -> RequestSync:
+        """Every request that is new, changed or (on Seerr) gone since ``cursor``; see
+        :mod:`medianest_sdk.overseerr.sync` for how every change is seen on both servers.
+
+        Args:
+            cursor: From the last sync (or :meth:`RequestCursor.from_json`); ``None``: report
+                every request as new.
+            overlap: Seconds before the last sync that Overseerr's incremental read goes back.
+            page_size: Requests per page read.
+
+        Returns:
+            The changes, oldest change last, and the cursor for next time.
+
+        Raises:
+            ValueError: ``overlap`` negative.
+        """
+        return call(
+            lambda: self._async.sync_requests(
+                unwrap(cursor), overlap=unwrap(overlap), page_size=unwrap(page_size)
+            )
+        )
+
+    def test_webhook(self) -> None:
+        """Ask the server to send a test notification with its current webhook settings.
+        ``POST /settings/notifications/webhook/test``.
+
+        Raises:
+            ServerError: the server could not deliver it (500 "Failed to send webhook
+                notification.": check the URL from the server's side).
+        """
+        return call(lambda: self._async.test_webhook())
 
     def tv(self, tmdb_id: int) -> TvDetails:
         """A show's details with its seasons. ``GET /tv/{tvId}`` (TMDB id)."""
@@ -999,10 +1299,29 @@ class OverseerrAdapter(Twin):
         skip: int = 0,
         sort: Literal["created", "updated", "requests", "displayname"] = "created",
     ) -> UserPage:
-        """One page of users. ``GET /user``."""
+        """One page of users. ``GET /user`` (the server's own default page is 10).
+
+        Raises:
+            ValueError: ``take`` outside 1..100 or ``skip`` negative.
+        """
         return call(
             lambda: self._async.users(take=unwrap(take), skip=unwrap(skip), sort=unwrap(sort))
         )
+
+    def watchlist(self, *, page: int = 1) -> dict[str, Any]:
+        """The Plex watchlist of the acting user. ``GET /discover/watchlist`` (Seerr).
+
+        Raises:
+            UnsupportedByServerError: an Overseerr server.
+        """
+        return call(lambda: self._async.watchlist(page=unwrap(page)))
+
+    def webhook_settings(self) -> WebhookSettings:
+        """The webhook notification agent. ``GET /settings/notifications/webhook`` (admin).
+
+        The JSON template comes back as text whichever form the server stored it in.
+        """
+        return call(lambda: self._async.webhook_settings())
 
 
 class UptimeKumaAdapter(Twin):
@@ -1236,7 +1555,7 @@ class YtDlpRunner(Twin):
             )
         )
 
-    def extract_info(self, url: str) -> MediaInfo:
+    def extract_info(self, url: str) -> MediaInfo_ytdlp:
         """What yt-dlp knows about ``url``, without downloading (cached when a cache is set).
 
         Raises:

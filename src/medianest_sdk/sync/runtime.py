@@ -18,6 +18,8 @@ at once and from WSGI apps; the daemon thread never keeps the interpreter alive.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextvars
 import queue
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
@@ -85,22 +87,37 @@ def call(fn: Callable[[], Awaitable[T]]) -> T:
     """
     _check_thread()
     portal()
-    assert _loop is not None
+    loop = _loop
+    assert loop is not None
     finished = threading.Event()
+    result: concurrent.futures.Future[T] = concurrent.futures.Future()
+    tasks: list[asyncio.Task[None]] = []
 
-    async def run() -> T:
+    async def run() -> None:
         try:
-            return await fn()
+            value = await fn()
+        except BaseException as exc:
+            if not result.cancelled():
+                result.set_exception(exc)
+            if not isinstance(exc, Exception):
+                raise
+        else:
+            if not result.cancelled():
+                result.set_result(value)
         finally:
             finished.set()
 
-    # asyncio's own thread-safe hand-off: a fraction of the portal's task-group machinery
-    future = asyncio.run_coroutine_threadsafe(run(), _loop)
+    def start() -> None:
+        tasks.append(loop.create_task(run()))
+
+    # A fresh, empty context: the caller's context variables (sniffio's "trio" in a thread of a
+    # trio program, the secrets of a request in flight) must not leak into the loop's task.
+    loop.call_soon_threadsafe(start, context=contextvars.Context())
     try:
-        return future.result()
+        return result.result()
     except BaseException:
-        if not future.done():  # interrupted while waiting: cancel the call, let it unwind
-            future.cancel()
+        if not finished.is_set():  # interrupted while waiting: cancel the call, let it unwind
+            loop.call_soon_threadsafe(lambda: [task.cancel() for task in tasks])
             finished.wait(10)
         raise
 
