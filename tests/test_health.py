@@ -9,6 +9,11 @@ import respx
 import medianest_sdk as mn
 from medianest_sdk.testing import ManualClock
 
+from .twins import either
+from .twins import fixture as twins_fixture
+
+api = twins_fixture()
+
 BASE = "http://svc.test"
 
 
@@ -39,7 +44,7 @@ async def test_classification(
     respx_mock: respx.MockRouter, reply: httpx.Response | Exception, status: str
 ) -> None:
     respx_mock.get(f"{BASE}/health").mock(side_effect=[reply])
-    monitor = mn.HealthMonitor({"svc": Probe("/health")})
+    monitor = either(mn.HealthMonitor, {"svc": Probe("/health")})
     snapshot = await monitor.check_all()
     assert snapshot["svc"].status == status
 
@@ -57,8 +62,10 @@ async def test_host_callables_and_monitor_timeout() -> None:
     async def hangs() -> None:
         await anyio.sleep(10)
 
-    monitor = mn.HealthMonitor(
-        {"fine": fine, "broken": broken, "raises": raises, "hangs": hangs}, timeout=0.05
+    monitor = either(
+        mn.HealthMonitor,
+        {"fine": fine, "broken": broken, "raises": raises, "hangs": hangs},
+        timeout=0.05,
     )
     snap = await monitor.check_all()
     assert {n: h.status for n, h in snap.items()} == {
@@ -75,7 +82,9 @@ async def test_open_breaker_is_reported(respx_mock: respx.MockRouter) -> None:
     respx_mock.get(f"{BASE}/health").respond(200, json={})
     breaker = mn.CircuitBreaker("svc")
     await breaker.isolate()
-    monitor = mn.HealthMonitor({"svc": Probe("/health", mn.ResiliencePipeline(breaker=breaker))})
+    monitor = either(
+        mn.HealthMonitor, {"svc": Probe("/health", mn.ResiliencePipeline(breaker=breaker))}
+    )
     health = (await monitor.check_all())["svc"]
     assert health.breaker_state == "isolated"
     assert health.status == "degraded"
@@ -83,7 +92,7 @@ async def test_open_breaker_is_reported(respx_mock: respx.MockRouter) -> None:
     async def rejected() -> None:
         raise mn.CircuitOpenError("open", breaker="svc", retry_after=3.0)
 
-    health = (await mn.HealthMonitor({"x": rejected}).check_all())["x"]
+    health = (await either(mn.HealthMonitor, {"x": rejected}).check_all())["x"]
     assert (health.status, health.breaker_state) == ("degraded", "open")
 
 
@@ -96,7 +105,7 @@ async def test_window_statistics_and_events() -> None:
     async def flaky() -> bool:
         return outcomes.pop(0)
 
-    monitor = mn.HealthMonitor({"svc": flaky}, window=3, hooks=hooks)
+    monitor = either(mn.HealthMonitor, {"svc": flaky}, window=3, hooks=hooks)
     for _ in range(4):
         await monitor.check_all()
     health = monitor.snapshot()["svc"]
@@ -151,7 +160,7 @@ async def test_to_prometheus() -> None:
     async def ok() -> None:
         return None
 
-    monitor = mn.HealthMonitor({"plex": ok})
+    monitor = either(mn.HealthMonitor, {"plex": ok})
     registry = monitor.to_prometheus()
     before = generate_latest(registry).decode()
     assert 'medianest_service_status{service="plex",status="unknown"} 1.0' in before

@@ -64,6 +64,7 @@ if TYPE_CHECKING:
         ServiceDown,
         ServiceUp,
         StoreUnavailable,
+        enable_logging,
     )
     from .health import (
         HealthMonitor,
@@ -176,6 +177,7 @@ _EXPORTS: dict[str, str] = {
     "WebhookVerificationError": "errors",
     "WebhookVerifier": "webhooks",
     "YtDlpRunner": "ytdlp",
+    "enable_logging": "events",
 }
 
 _SUBMODULES = frozenset(
@@ -215,6 +217,7 @@ __all__ = [
     "DownloadError",
     "DownloadNetworkError",
     "DownloadStorageError",
+    "enable_logging",
     "Event",
     "EventHooks",
     "HealthMonitor",

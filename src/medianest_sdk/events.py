@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from typing import ClassVar, Literal
 
@@ -31,18 +32,58 @@ __all__ = [
     "ServiceDown",
     "ServiceUp",
     "StoreUnavailable",
+    "enable_logging",
     "logger",
 ]
 
 logger = logging.getLogger("medianest_sdk")
-"""The library's logger. Nothing is printed unless the host configures logging."""
+"""The library's logger. Nothing is printed unless the host configures logging (a
+:class:`logging.NullHandler` keeps Python's last-resort handler quiet), or ``MEDIANEST_LOG`` /
+:func:`enable_logging` asks for readable lines."""
+logger.addHandler(logging.NullHandler())
+
+_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING}
+
+
+def enable_logging(level: str = "info") -> logging.Handler:
+    """Print the library's log lines to standard error, readable, from ``level`` up
+    (``"debug"``: every request; ``"info"``: retries, recoveries, rate limiting, downloads;
+    ``"warning"``: breakers opening, services going down, stores failing). Idempotent; returns
+    the handler (remove it with ``logger.removeHandler``). The environment variable
+    ``MEDIANEST_LOG=info`` does the same at import, as ``OPENAI_LOG`` does for openai-python.
+
+    Raises:
+        ValueError: an unknown level.
+    """
+    try:
+        value = _LEVELS[level.lower()]
+    except KeyError:
+        raise ValueError(f"level must be one of {', '.join(_LEVELS)}, got {level!r}") from None
+    for handler in logger.handlers:
+        if getattr(handler, "_medianest_readable", False):
+            handler.setLevel(value)
+            logger.setLevel(min(logger.level or value, value))
+            return handler
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s medianest_sdk: %(message)s"))
+    handler.setLevel(value)
+    handler._medianest_readable = True  # type: ignore[attr-defined]
+    logger.addHandler(handler)
+    logger.setLevel(value)
+    return handler
 
 
 @attrs.frozen(kw_only=True)
 class Event:
-    """Base of every event. ``level`` is the :mod:`logging` level its log record gets."""
+    """Base of every event. ``level`` is the lowest :mod:`logging` level its log record gets;
+    :meth:`log_level` the one this event gets (a breaker opening is a WARNING, closing again
+    INFO)."""
 
     level: ClassVar[int] = logging.DEBUG
+
+    def log_level(self) -> int:
+        """The logging level of this event's record."""
+        return self.level
 
     def summary(self) -> str:
         """One line for the log record, e.g. ``"plex GET http://... -> 200 in 0.012 s"``."""
@@ -92,7 +133,7 @@ class BreakerStateChanged(Event):
         break_duration: Seconds it stays open when ``new == "open"``, else ``None``.
     """
 
-    level: ClassVar[int] = logging.WARNING
+    level: ClassVar[int] = logging.INFO
 
     breaker: str
     old: str
@@ -102,6 +143,10 @@ class BreakerStateChanged(Event):
 
     def summary(self) -> str:
         return f"breaker {self.breaker!r}: {self.old} -> {self.new} ({self.reason})"
+
+    def log_level(self) -> int:
+        """WARNING when the breaker opens (or is isolated), INFO otherwise."""
+        return logging.WARNING if self.new in ("open", "isolated") else logging.INFO
 
 
 @attrs.frozen(kw_only=True)
@@ -270,7 +315,7 @@ class HealthStatusChanged(Event):
         error: The failure that caused it, redacted, or ``None``.
     """
 
-    level: ClassVar[int] = logging.WARNING
+    level: ClassVar[int] = logging.INFO
 
     service: str
     old: str
@@ -280,6 +325,11 @@ class HealthStatusChanged(Event):
     def summary(self) -> str:
         detail = f" ({self.error})" if self.error else ""
         return f"{self.service}: {self.old} -> {self.new}{detail}"
+
+    def log_level(self) -> int:
+        """WARNING when a service becomes unhealthy, INFO otherwise (recovery, degradation
+        and first checks are routine)."""
+        return logging.WARNING if self.new == "unhealthy" else logging.INFO
 
 
 @attrs.frozen(kw_only=True)
@@ -358,8 +408,9 @@ class EventHooks:
 
     async def emit(self, event: Event) -> None:
         """Log ``event`` and run the callbacks registered for its type, in order."""
-        if logger.isEnabledFor(event.level):
-            logger.log(event.level, "%s", event.summary(), extra={"event": event})
+        level = event.log_level()
+        if logger.isEnabledFor(level):
+            logger.log(level, "%s", event.summary(), extra={"event": event})
         for callback, types, is_async in self._callbacks:
             if not isinstance(event, types):
                 continue
@@ -369,3 +420,7 @@ class EventHooks:
                     await result  # type: ignore[misc]
             except Exception:
                 logger.exception("event hook %r failed on %s", callback, type(event).__name__)
+
+
+if os.environ.get("MEDIANEST_LOG", "").lower() in _LEVELS:
+    enable_logging(os.environ["MEDIANEST_LOG"])

@@ -1,4 +1,4 @@
-"""Helpers for testing code that uses medianest-sdk: a manual clock.
+"""Helpers for testing code that uses medianest-sdk: a manual clock, and event capture.
 
 ``ManualClock`` stands in for the system clock in every primitive (``clock=``). Time moves
 only when you call :meth:`ManualClock.advance`, or when something sleeps on the clock: a sleep
@@ -9,12 +9,17 @@ waits and breaker break durations run instantly in tests.
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import anyio.lowlevel
 
-__all__ = ["ManualClock"]
+if TYPE_CHECKING:
+    from .events import Event
+
+__all__ = ["ManualClock", "capture_events"]
 
 
 class ManualClock:
@@ -78,3 +83,40 @@ class ManualClock:
         self.slept.append(seconds)
         self.advance(max(0.0, seconds))
         await anyio.lowlevel.checkpoint()
+
+
+@contextlib.contextmanager
+def capture_events(*types: type[Event]) -> Iterator[list[Event]]:
+    """Collect every event the library emits inside the block, from any primitive or adapter
+    and whatever hooks they were given (as structlog's ``capture_logs`` does for log lines).
+
+    Args:
+        types: Only events of these types (all when none).
+
+    Example::
+
+        with capture_events(BreakerStateChanged) as events:
+            ...
+        assert [e.new for e in events] == ["open"]
+    """
+    from .events import Event as BaseEvent
+    from .events import logger
+
+    wanted = types or (BaseEvent,)
+    captured: list[Event] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            event = getattr(record, "event", None)
+            if isinstance(event, wanted):
+                captured.append(event)
+
+    handler = Collect(logging.DEBUG)
+    previous = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield captured
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
