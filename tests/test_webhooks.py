@@ -33,7 +33,7 @@ from medianest_sdk.webhooks import (
     parse_uptime_kuma,
 )
 
-from .recorded import DATA
+from .recorded import DATA, recorded_json
 
 NOW = 1_763_700_000
 
@@ -723,3 +723,59 @@ def test_parsers_survive_odd_json_shapes(value: object) -> None:
         ):
             with contextlib.suppress(mn.DecodeError):
                 parse(body)
+
+
+# -- third-party artefacts: the senders' own formats ---------------------------------------
+
+
+def _render_overseerr(template: Any, values: dict[str, str], present: set[str]) -> Any:
+    """Render the webhook template as Overseerr's webhook agent does (``parseKeys``): a
+    ``"{{media}}"``-style key becomes ``"media"`` when the notification has that object and is
+    dropped otherwise; ``"{{var}}"`` in a value becomes the variable's text."""
+    if isinstance(template, dict):
+        out: dict[str, Any] = {}
+        for key, value in template.items():
+            if key.startswith("{{") and key.endswith("}}"):
+                name = key[2:-2]
+                if name in present:
+                    out[name] = _render_overseerr(value, values, present)
+                continue
+            out[key] = _render_overseerr(value, values, present)
+        return out
+    if isinstance(template, str):
+        for name, value in values.items():
+            template = template.replace("{{" + name + "}}", value)
+        return template
+    return template
+
+
+@pytest.mark.parametrize("server", ["overseerr", "seerr-3.1"])
+def test_the_servers_own_default_template_parses(server: str) -> None:
+    """The default JSON template recorded from the real servers' settings, rendered as their
+    agent renders it, for a movie request and for a test notification."""
+    raw = recorded_json(server, "settings_notifications_webhook")["options"]["jsonPayload"]
+    template = json.loads(raw)
+    values = {
+        "notification_type": "MEDIA_PENDING",
+        "event": "New Movie Request",
+        "subject": "The Matrix (1999)",
+        "message": "A new request",
+        "image": "",
+        "media_type": "movie",
+        "media_tmdbid": "603",
+        "media_tvdbid": "",
+        "media_status": "PENDING",
+        "media_status4k": "UNKNOWN",
+        "request_id": "12",
+        "requestedBy_email": "friend@seerr.test",
+        "requestedBy_username": "friend",
+    }
+    body = json.dumps(_render_overseerr(template, values, {"media", "request"})).encode()
+    hook = parse_overseerr(body)
+    assert hook.notification_type is OverseerrNotification.MEDIA_PENDING
+    assert (hook.tmdb_id, hook.tvdb_id, hook.request_id) == (603, None, 12)
+    assert hook.requested_by_username == "friend" and hook.issue is None
+    test = {**values, "notification_type": "TEST_NOTIFICATION"}
+    plain = parse_overseerr(json.dumps(_render_overseerr(template, test, set())).encode())
+    assert plain.notification_type is OverseerrNotification.TEST_NOTIFICATION
+    assert plain.media is None and plain.tmdb_id is None
