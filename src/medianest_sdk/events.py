@@ -24,6 +24,8 @@ __all__ = [
     "EventCallback",
     "EventHooks",
     "DownloadFinished",
+    "FallbackUsed",
+    "HedgeStarted",
     "DownloadProgressed",
     "HealthStatusChanged",
     "RateLimited",
@@ -222,6 +224,36 @@ class DownloadFinished(Event):
     def summary(self) -> str:
         outcome = self.error or f"{len(self.files)} file(s), {self.bytes} bytes"
         return f"download {self.url}: {outcome} in {self.duration_s:.1f} s"
+
+
+@attrs.frozen(kw_only=True)
+class FallbackUsed(Event):
+    """A call failed and a fallback answered instead.
+
+    Attributes:
+        operation: What was called (no secrets).
+        error: The failure the fallback replaced (class and redacted message).
+    """
+
+    level: ClassVar[int] = logging.INFO
+    operation: str
+    error: str
+
+
+@attrs.frozen(kw_only=True)
+class HedgeStarted(Event):
+    """A hedged call started another attempt beside a slow or failed one.
+
+    Attributes:
+        operation: What was called (no secrets).
+        attempt: The attempt started (2 for the first hedge).
+        reason: ``"slow"`` (the delay passed) or ``"failed"`` (an attempt failed).
+    """
+
+    level: ClassVar[int] = logging.INFO
+    operation: str
+    attempt: int
+    reason: str
 
 
 @attrs.frozen(kw_only=True)

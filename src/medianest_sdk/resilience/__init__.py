@@ -19,6 +19,7 @@ from .breaker import (
 )
 from .bulkhead import Bulkhead
 from .cache import Cache, CacheEntry, MemoryCache, RedisCache
+from .fallback import Fallback, Hedging
 from .limiter import RateLimiter
 from .pipeline import ResiliencePipeline
 from .retry import RetryPolicy
@@ -34,6 +35,8 @@ __all__ = [
     "CacheEntry",
     "CircuitBreaker",
     "Clock",
+    "Fallback",
+    "Hedging",
     "MemoryBreakerStore",
     "MemoryCache",
     "RateLimiter",

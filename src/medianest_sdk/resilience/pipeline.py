@@ -2,14 +2,19 @@
 
 Outermost first::
 
-    cache ─ total timeout ─ retry ─ breaker ─ limiter ─ bulkhead ─ attempt timeout ─ call
+    fallback ─ cache ─ total timeout ─ hedging ─ retry ─ breaker ─ limiter ─ bulkhead
+             ─ attempt timeout ─ call
 
 Why this order:
 
+- **fallback** outermost, outside the cache: when everything below fails, a stale cached answer
+  (stale-if-error) is real data and wins; the fallback answers only when there is none. A
+  fallback inside the cache would also be cached as if it were fresh.
 - **cache** outermost: a hit costs nothing else (no limiter slot, no breaker trial); misses
   for one key share one upstream call (single-flight); when everything below fails, the cache
   may answer with a stale entry (stale-if-error).
 - **total timeout** bounds everything the caller waits for, backoff sleeps included.
+- **hedging** outside retry: each hedged attempt retries on its own; the first to succeed wins.
 - **retry** outside the breaker: every attempt is one breaker call, so the breaker sees each
   failure, and an open breaker (``CircuitOpenError``) stops the retries at once.
 - **breaker** outside the limiter and bulkhead: an open breaker rejects without spending a
@@ -53,6 +58,7 @@ from .breaker import CircuitBreaker
 from .bulkhead import Bulkhead
 from .cache import Cache
 from .classify import REJECTIONS, is_transient
+from .fallback import Fallback, Hedging
 from .limiter import RateLimiter
 from .retry import RetryPolicy
 
@@ -91,6 +97,10 @@ class ResiliencePipeline:
             ``timeout`` allows; ``0``: refuse at once with ``RateLimitExceeded``.
         bulkhead: A :class:`~medianest_sdk.Bulkhead`.
         attempt_timeout: Seconds for each single attempt; ``None``: no bound.
+        fallback: A :class:`~medianest_sdk.resilience.Fallback`: the answer when the call fails
+            (and no stale entry can be served).
+        hedging: A :class:`~medianest_sdk.resilience.Hedging`: start the same call again when
+            an attempt is slow or fails (idempotent calls only; behind a load balancer).
         name: Names the pipeline (and an unnamed limiter's bucket); ``None`` takes the service
             name of the first ``ServiceClient`` it is given to.
         hooks: Receives every event of the pipeline and of each primitive that was given no
@@ -116,6 +126,8 @@ class ResiliencePipeline:
         limiter_max_wait: float | None = None,
         bulkhead: Bulkhead | None = None,
         attempt_timeout: float | None = None,
+        fallback: Fallback[Any] | None = None,
+        hedging: Hedging[Any] | None = None,
         name: str | None = None,
         hooks: EventHooks | None = None,
         clock: Clock | None = None,
@@ -140,10 +152,12 @@ class ResiliencePipeline:
         self.limiter_max_wait = limiter_max_wait
         self.bulkhead = bulkhead
         self.attempt_timeout = attempt_timeout
+        self.fallback = fallback
+        self.hedging = hedging
         self.name = name
         self.hooks = hooks if hooks is not None else EventHooks()
         self.clock = clock
-        for primitive in (cache, breaker, limiter, bulkhead):
+        for primitive in (cache, breaker, limiter, bulkhead, fallback, hedging):
             if primitive is not None:
                 primitive.adopt(hooks=hooks, clock=clock)
         if limiter is not None and name is not None:
@@ -167,11 +181,15 @@ class ResiliencePipeline:
         """Outermost first: (description, the stage's runner or ``None`` for the cache, which
         wraps the rest with its key)."""
         stages: list[tuple[str, Callable[..., Awaitable[Any]] | None]] = []
+        if self.fallback is not None:
+            stages.append((f"fallback({self.fallback.describe()})", None))
         if self.cache is not None:
             what = getattr(self.cache, "describe", lambda: type(self.cache).__name__)()
             stages.append((f"cache({what}; max_stale={self.max_stale:g}s)", None))
         if self.timeout is not None:
             stages.append((f"timeout({self.timeout:g}s)", self._total_timeout))
+        if self.hedging is not None:
+            stages.append((f"hedging({self.hedging.describe()})", self._hedged))
         if self.retry is not None:
             stages.append((f"retry({self.retry.describe()})", self._retried))
         if self.breaker is not None:
@@ -218,9 +236,18 @@ class ResiliencePipeline:
             Exception: the operation's own failure, after retries.
         """
         run = self._chain(operation, _Call(retry_safe, name))
-        if self.cache is None or cache_key is None:
+        if self.cache is not None and cache_key is not None:
+            key = cache_key
+            inner = run
+
+            async def cached() -> T:
+                return await self._cached(inner, key, ttl)
+
+            run = cached
+        if self.fallback is None:
             return await run()
-        return await self._cached(run, cache_key, ttl)
+        result: T = await self.fallback.call(run, name=name)
+        return result
 
     def _chain(
         self, operation: Callable[[], Awaitable[T]], call: _Call
@@ -292,6 +319,16 @@ class ResiliencePipeline:
     async def _total_timeout(self, inner: Callable[[], Awaitable[T]], call: _Call) -> T:
         assert self.timeout is not None
         return await within(self.timeout, inner, "total")
+
+    async def _hedged(self, inner: Callable[[], Awaitable[T]], call: _Call) -> T:
+        assert self.hedging is not None
+
+        async def again(_: None) -> T:
+            return await inner()
+
+        return await self.hedging.call(
+            again, targets=[None], retry_safe=call.retry_safe, name=call.name
+        )
 
     async def _retried(self, inner: Callable[[], Awaitable[T]], call: _Call) -> T:
         assert self.retry is not None
