@@ -1,6 +1,6 @@
 """A live health table of your services, redrawn every few seconds.
 
-Monitors whatever is configured (``PLEX_URL``/``PLEX_TOKEN``, ``OVERSEERR_URL``/
+Monitors whatever ``Services.from_env()`` finds (``PLEX_URL``/``PLEX_TOKEN``, ``OVERSEERR_URL``/
 ``OVERSEERR_API_KEY``, ``UPTIME_KUMA_URL``) plus this machine's own event loop, with latency
 percentiles, uptime over the window and breaker state. Stop it with Ctrl-C, or pass
 ``--rounds N``.
@@ -11,7 +11,6 @@ Run: ``python examples/health_dashboard.py [--interval 5] [--rounds N]``.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from typing import Any
@@ -19,29 +18,6 @@ from typing import Any
 import anyio
 
 import medianest_sdk as mn
-
-
-def adapters() -> dict[str, Any]:
-    env = os.environ
-    found: dict[str, Any] = {}
-    if env.get("PLEX_URL") and env.get("PLEX_TOKEN"):
-        found["plex"] = mn.PlexAdapter(
-            env["PLEX_URL"],
-            env["PLEX_TOKEN"],
-            pipeline=mn.ResiliencePipeline(breaker=mn.CircuitBreaker("plex")),
-        )
-    if env.get("OVERSEERR_URL") and env.get("OVERSEERR_API_KEY"):
-        found["overseerr"] = mn.OverseerrAdapter(
-            env["OVERSEERR_URL"],
-            env["OVERSEERR_API_KEY"],
-            pipeline=mn.ResiliencePipeline(breaker=mn.CircuitBreaker("overseerr")),
-        )
-    if env.get("UPTIME_KUMA_URL"):
-        found["uptime-kuma"] = mn.UptimeKumaAdapter(
-            env["UPTIME_KUMA_URL"],
-            pipeline=mn.ResiliencePipeline(breaker=mn.CircuitBreaker("uptime-kuma")),
-        )
-    return found
 
 
 async def event_loop() -> mn.HealthReport:
@@ -73,11 +49,10 @@ def table(snapshot: dict[str, mn.ServiceHealth]) -> str:
 
 
 async def main(interval: float, rounds: int | None) -> None:
-    services = adapters()
-    checks: dict[str, Any] = {**services, "event-loop": event_loop}
-    monitor = mn.HealthMonitor(checks, interval=interval, timeout=10)
-    done = 0
-    try:
+    async with mn.Services.from_env() as services:  # PLEX_*, OVERSEERR_*, UPTIME_KUMA_*
+        checks: dict[str, Any] = {name: getattr(services, name) for name in services.names()}
+        monitor = mn.HealthMonitor({**checks, "event-loop": event_loop}, interval=interval)
+        done = 0
         while rounds is None or done < rounds:
             snapshot = await monitor.check_all()
             done += 1
@@ -88,9 +63,6 @@ async def main(interval: float, rounds: int | None) -> None:
             )
             if rounds is None or done < rounds:
                 await anyio.sleep(interval)
-    finally:
-        for adapter in services.values():
-            await adapter.aclose()
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ Exits 1 with a one-line reason when the server cannot be read.
 
 from __future__ import annotations
 
-import os
 import sys
 
 import anyio
@@ -14,15 +13,11 @@ import anyio
 import medianest_sdk as mn
 
 
-async def main(url: str, token: str, query: str) -> None:
-    pipeline = mn.ResiliencePipeline(
-        cache=mn.MemoryCache(),
-        timeout=30.0,
-        retry=mn.RetryPolicy(attempts=3),
-        breaker=mn.CircuitBreaker("plex"),
-        bulkhead=mn.Bulkhead(4),
-    )
-    async with mn.PlexAdapter(url, mn.Secret(token), pipeline=pipeline) as plex:
+async def main(query: str) -> None:
+    async with mn.Services.from_env() as services:  # PLEX_URL, PLEX_TOKEN, PLEX_TIMEOUT, ...
+        plex = services.plex
+        if plex is None:
+            sys.exit("set PLEX_URL and PLEX_TOKEN")
         info = await plex.server_info()
         print(f"{info.friendly_name} (Plex {info.version}, {info.platform})")
         for section in await plex.library_sections():
@@ -37,10 +32,7 @@ async def main(url: str, token: str, query: str) -> None:
 
 
 if __name__ == "__main__":
-    url, token = os.environ.get("PLEX_URL"), os.environ.get("PLEX_TOKEN")
-    if not url or not token:
-        sys.exit("set PLEX_URL and PLEX_TOKEN")
     try:
-        anyio.run(main, url, token, sys.argv[1] if len(sys.argv) > 1 else "the")
+        anyio.run(main, sys.argv[1] if len(sys.argv) > 1 else "the")
     except mn.MediaNestError as exc:
         sys.exit(f"error: {exc}")

@@ -93,73 +93,52 @@ async def download() -> None:
         server.server_close()
 
 
-def pipeline(name: str) -> mn.ResiliencePipeline:
-    return mn.ResiliencePipeline(
-        cache=mn.MemoryCache(),
-        timeout=15.0,
-        retry=mn.RetryPolicy(attempts=2),
-        breaker=mn.CircuitBreaker(name),
-        bulkhead=mn.Bulkhead(4),
-    )
+HINTS = {
+    "plex": "set PLEX_URL and PLEX_TOKEN",
+    "overseerr": "set OVERSEERR_URL and OVERSEERR_API_KEY",
+    "uptime_kuma": "set UPTIME_KUMA_URL",
+}
 
 
 async def services() -> None:
     step("4. Services")
-    env = os.environ
-    adapters: dict[str, Any] = {}
-    missing: dict[str, str] = {}
-    if env.get("PLEX_URL") and env.get("PLEX_TOKEN"):
-        adapters["plex"] = mn.PlexAdapter(
-            env["PLEX_URL"], env["PLEX_TOKEN"], pipeline=pipeline("plex")
-        )
-    else:
-        missing["plex"] = "set PLEX_URL and PLEX_TOKEN"
-    if env.get("OVERSEERR_URL") and env.get("OVERSEERR_API_KEY"):
-        adapters["overseerr"] = mn.OverseerrAdapter(
-            env["OVERSEERR_URL"], env["OVERSEERR_API_KEY"], pipeline=pipeline("overseerr")
-        )
-    else:
-        missing["overseerr"] = "set OVERSEERR_URL and OVERSEERR_API_KEY"
-    if env.get("UPTIME_KUMA_URL"):
-        adapters["uptime-kuma"] = mn.UptimeKumaAdapter(
-            env["UPTIME_KUMA_URL"],
-            api_key=env.get("UPTIME_KUMA_API_KEY"),
-            pipeline=pipeline("uptime-kuma"),
-        )
-    else:
-        missing["uptime-kuma"] = "set UPTIME_KUMA_URL"
-    snapshot = await mn.HealthMonitor(adapters, timeout=10).check_all() if adapters else {}
-    print(f"   {'service':<12} {'status':<15} {'latency':>9}  detail")
-    for name in ("plex", "overseerr", "uptime-kuma"):
-        if name in missing:
-            print(f"   {name:<12} {'not configured':<15} {'-':>9}  {missing[name]}")
-            continue
-        health = snapshot[name]
-        latency = f"{health.last_latency_ms:.0f} ms" if health.last_latency_ms is not None else "-"
-        detail = health.last_error or (f"version {health.version}" if health.version else "")
-        print(f"   {name:<12} {health.status:<15} {latency:>9}  {detail}")
-    try:
-        if "plex" in adapters and snapshot["plex"].status == "healthy":
-            sections = await adapters["plex"].library_sections()
+    async with mn.Services.from_env() as configured:  # PLEX_*, OVERSEERR_*, UPTIME_KUMA_*
+        names = configured.names()
+        snapshot = await configured.health_monitor(timeout=10).check_all() if names else {}
+        print(f"   {'service':<12} {'status':<15} {'latency':>9}  detail")
+        for name, hint in HINTS.items():
+            if name not in snapshot:
+                print(f"   {name:<12} {'not configured':<15} {'-':>9}  {hint}")
+                continue
+            health = snapshot[name]
+            latency = (
+                f"{health.last_latency_ms:.0f} ms" if health.last_latency_ms is not None else "-"
+            )
+            detail = health.last_error or (f"version {health.version}" if health.version else "")
+            print(f"   {name:<12} {health.status:<15} {latency:>9}  {detail}")
+
+        def healthy(name: str) -> bool:
+            return name in snapshot and snapshot[name].status == "healthy"
+
+        if configured.plex is not None and healthy("plex"):
+            sections = await configured.plex.library_sections()
             print("   plex sections: " + ", ".join(f"{s.title} ({s.type})" for s in sections))
-        if "overseerr" in adapters and snapshot["overseerr"].status == "healthy":
-            page = await adapters["overseerr"].requests(filter="pending", take=5)
+        if configured.overseerr is not None and healthy("overseerr"):
+            page = await configured.overseerr.requests(filter="pending", take=5)
             print(f"   overseerr: {page.page_info.results} pending request(s)")
-        if "uptime-kuma" in adapters and snapshot["uptime-kuma"].status == "healthy":
-            kuma = adapters["uptime-kuma"]
-            if env.get("UPTIME_KUMA_API_KEY"):
+        kuma = configured.uptime_kuma
+        if kuma is not None and healthy("uptime_kuma"):
+            settings = configured.settings["uptime_kuma"]
+            if isinstance(settings, mn.UptimeKumaSettings) and settings.api_key is not None:
                 statuses = await kuma.monitor_statuses()
                 shown = ", ".join(f"{n}: {s.name.lower()}" for n, s in statuses.items())
                 print(f"   uptime kuma monitors: {shown or 'none'}")
-            elif env.get("UPTIME_KUMA_SLUG"):
-                beats = await kuma.heartbeats(env["UPTIME_KUMA_SLUG"])
+            elif slug := os.environ.get("UPTIME_KUMA_SLUG"):
+                beats = await kuma.heartbeats(slug)
                 shown = ", ".join(
                     f"#{i}: {m.latest.status.name.lower()}" for i, m in beats.items() if m.latest
                 )
                 print(f"   uptime kuma monitors: {shown or 'none'}")
-    finally:
-        for adapter in adapters.values():
-            await adapter.aclose()
 
 
 async def main() -> None:

@@ -53,7 +53,7 @@ def test_health_dashboard(loopback: LoopbackServer) -> None:
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.count("round ") == 2
-    assert "uptime-kuma  healthy" in out.stdout
+    assert "uptime_kuma  healthy" in out.stdout
     assert "event-loop" in out.stdout
     assert "closed" in out.stdout  # breaker state column
 

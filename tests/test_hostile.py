@@ -282,6 +282,8 @@ def _example(cls: type[errors.MediaNestError]) -> errors.MediaNestError:
         return cls("m", url="http://h/v")
     if issubclass(cls, errors.StoreUnavailableError):
         return cls("m", store="redis://h", operation="hit")
+    if issubclass(cls, errors.ConfigError):
+        return cls("m", key="PLEX_TOKEN")
     if issubclass(cls, errors.UnsupportedByServerError):
         return cls("m", feature="blocklist", service="overseerr")
     return cls("m", service="svc")

@@ -98,5 +98,5 @@ def test_talks_to_configured_services() -> None:
 def test_fails_with_a_one_line_reason() -> None:
     out = run({"PLEX_URL": "ftp://not-http", "PLEX_TOKEN": "t"})
     assert out.returncode == 1
-    assert out.stderr.strip().startswith("quickstart failed: ValueError")
+    assert out.stderr.strip().startswith("quickstart failed: ConfigError: config: PLEX_URL must")
     assert out.stderr.strip().count("\n") == 0

@@ -42,7 +42,13 @@ def either(cls: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     :class:`AsyncView` (typed as ``cls``'s instances so tests read the same)."""
     if MODE.get() == "async":
         return cls(*args, **kwargs)
-    twin = getattr(sync_api, getattr(cls, "__name__", ""))(*args, **kwargs)
+    owner = getattr(cls, "__self__", None)
+    if isinstance(owner, type):  # a classmethod constructor: the twin's own
+        twin = getattr(getattr(sync_api, owner.__name__), getattr(cls, "__name__", ""))(
+            *args, **kwargs
+        )
+    else:
+        twin = getattr(sync_api, getattr(cls, "__name__", ""))(*args, **kwargs)
     return AsyncView(twin)  # type: ignore[return-value]
 
 
@@ -58,8 +64,8 @@ class AsyncView:
     def __getattr__(self, name: str) -> Any:
         value = getattr(self._twin, name)
         original = getattr(type(self._twin.async_twin), name, None)
-        if not callable(value):
-            return value
+        if not callable(value):  # an attribute holding a twin (Services.plex) is seen async too
+            return AsyncView(value) if isinstance(value, sync_api.Twin) else value
         if inspect.isasyncgenfunction(original):
             return lambda *a, **kw: _async_iter(functools.partial(value, *a, **kw))
         if inspect.iscoroutinefunction(original):

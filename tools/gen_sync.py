@@ -38,6 +38,7 @@ TWINS: list[tuple[str, str]] = [
     ("medianest_sdk.ytdlp.runner", "DownloadJob"),
     ("medianest_sdk.health", "HealthMonitor"),
     ("medianest_sdk.webhooks.verify", "WebhookVerifier"),
+    ("medianest_sdk.services", "Services"),
 ]
 TWINNED = {name for _, name in TWINS}
 HTTPX = {  # the names medianest_sdk.http re-exports, so no twin mentions httpx
@@ -289,13 +290,21 @@ class Generator:
             self.emit("    @property")
             self.emit(f"    def {node.name}(self) -> {returns}:")
             self._doc(doc)
-            self.emit(f"        return self._async.{node.name}")
+            inner = returns.removesuffix(" | None")
+            if inner in TWINNED and inner != returns:  # an optional twinned object
+                self.emit(f"        value = self._async.{node.name}")
+                self.emit(f"        return None if value is None else {inner}._wrap(value)")
+            elif inner in TWINNED:
+                self.emit(f"        return {inner}._wrap(self._async.{node.name})")
+            else:
+                self.emit(f"        return self._async.{node.name}")
             return
         if "classmethod" in decorators:
             self.emit("    @classmethod")
             self.emit(f"    def {node.name}({params}) -> {twin}:")
             self._doc(doc)
-            self.emit(f"        return cls._wrap(_{twin}.{node.name}({forward}))")
+            made = f"_{twin}.{node.name}({forward})"
+            self.emit(f"        return cls._wrap(call(_make(lambda: {made})))")
             return
         if "staticmethod" in decorators:
             self.emit("    @staticmethod")

@@ -5,6 +5,7 @@ and carries the name of the service it concerns (``"plex"``, ``"overseerr"``, ..
 or ``None`` when no service is involved::
 
     MediaNestError
+    ├── ConfigError                    a setting is missing or malformed (key; also a ValueError)
     ├── InvalidRequestError            the request cannot be built as given (also a ValueError)
     ├── TransportError                 the request did not get a whole HTTP answer
     │   ├── ConnectError               no connection (refused, DNS, TLS); never sent
@@ -57,6 +58,7 @@ __all__ = [
     "AuthenticationError",
     "BulkheadFullError",
     "CircuitOpenError",
+    "ConfigError",
     "ConnectError",
     "DecodeError",
     "DownloadCancelled",
@@ -122,6 +124,19 @@ def _restore(cls: type[MediaNestError], args: tuple[Any, ...], state: dict[str, 
     exc.args = args
     exc.__dict__.update(state)
     return exc
+
+
+class ConfigError(MediaNestError, ValueError):
+    """A setting is missing or malformed. The message names the key (``PLEX_TOKEN``,
+    ``plex.timeout``), never its value.
+
+    Attributes:
+        key: The key as the source spells it (an environment variable or ``section.key``).
+    """
+
+    def __init__(self, message: str, *, key: str) -> None:
+        super().__init__(message, service="config")
+        self.key = key
 
 
 class InvalidRequestError(MediaNestError, ValueError):

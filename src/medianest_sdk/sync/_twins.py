@@ -64,6 +64,8 @@ from medianest_sdk.resilience import Clock
 from medianest_sdk.resilience.cache import Cache
 from medianest_sdk.resilience.limiter import RateLimiter
 from medianest_sdk.secrets import Secret
+from medianest_sdk.services import OverseerrSettings, PlexSettings, UptimeKumaSettings
+from medianest_sdk.services import Services as _Services
 from medianest_sdk.sync.runtime import Twin, call, enter, iterate, unwrap, unwrap_any
 from medianest_sdk.uptime_kuma.adapter import BadgeKind
 from medianest_sdk.uptime_kuma.adapter import UptimeKumaAdapter as _UptimeKumaAdapter
@@ -90,6 +92,7 @@ __all__ = [
     "PlexAdapter",
     "PlexPinAuth",
     "ServiceClient",
+    "Services",
     "UptimeKumaAdapter",
     "WebhookVerifier",
     "YtDlpRunner",
@@ -1750,7 +1753,7 @@ class WebhookVerifier(Twin):
         Raises:
             ValueError: no secret, or an empty one.
         """
-        return cls._wrap(_WebhookVerifier.github(unwrap(secret), **options))
+        return cls._wrap(call(_make(lambda: _WebhookVerifier.github(unwrap(secret), **options))))
 
     @classmethod
     def hmac(
@@ -1776,16 +1779,20 @@ class WebhookVerifier(Twin):
             ValueError: unknown ``algorithm`` or ``encoding``, or no secret.
         """
         return cls._wrap(
-            _WebhookVerifier.hmac(
-                unwrap(secret),
-                header=unwrap(header),
-                algorithm=unwrap(algorithm),
-                encoding=unwrap(encoding),
-                prefix=unwrap(prefix),
-                timestamp_header=unwrap(timestamp_header),
-                id_header=unwrap(id_header),
-                style=unwrap(style),
-                **options,
+            call(
+                _make(
+                    lambda: _WebhookVerifier.hmac(
+                        unwrap(secret),
+                        header=unwrap(header),
+                        algorithm=unwrap(algorithm),
+                        encoding=unwrap(encoding),
+                        prefix=unwrap(prefix),
+                        timestamp_header=unwrap(timestamp_header),
+                        id_header=unwrap(id_header),
+                        style=unwrap(style),
+                        **options,
+                    )
+                )
             )
         )
 
@@ -1801,7 +1808,13 @@ class WebhookVerifier(Twin):
         Uptime Kuma's additional headers).
         """
         return cls._wrap(
-            _WebhookVerifier.shared_secret(unwrap(value), header=unwrap(header), **options)
+            call(
+                _make(
+                    lambda: _WebhookVerifier.shared_secret(
+                        unwrap(value), header=unwrap(header), **options
+                    )
+                )
+            )
         )
 
     def sign(
@@ -1826,7 +1839,7 @@ class WebhookVerifier(Twin):
         Raises:
             ValueError: a secret is not in one of those forms.
         """
-        return cls._wrap(_WebhookVerifier.standard(unwrap(secret), **options))
+        return cls._wrap(call(_make(lambda: _WebhookVerifier.standard(unwrap(secret), **options))))
 
     def unwrap(
         self, headers: HeaderInput, body: bytes, *, query: Mapping[str, str] | None = None
@@ -1863,7 +1876,15 @@ class WebhookVerifier(Twin):
         """A token in the webhook URL's query string (``?token=...``), for Plex, which signs
         nothing. Pass the parsed query to :meth:`verify`.
         """
-        return cls._wrap(_WebhookVerifier.url_token(unwrap(token), param=unwrap(param), **options))
+        return cls._wrap(
+            call(
+                _make(
+                    lambda: _WebhookVerifier.url_token(
+                        unwrap(token), param=unwrap(param), **options
+                    )
+                )
+            )
+        )
 
     def verify(
         self, headers: HeaderInput, body: bytes, *, query: Mapping[str, str] | None = None
@@ -1892,3 +1913,174 @@ class WebhookVerifier(Twin):
             TypeError: the verifier's cache is not a ``MemoryCache``.
         """
         return self._async.verify_sync(unwrap(headers), unwrap(body), query=unwrap(query))
+
+
+class Services(Twin):
+    """Blocking twin of :class:`medianest_sdk.Services`: the same arguments, return
+    types and exceptions, without ``await`` (see :mod:`medianest_sdk.sync`).
+
+    The adapters a host app uses, built from settings; closes them all.
+    """
+
+    _async: _Services
+
+    def __init__(
+        self,
+        *,
+        plex: PlexSettings | None = None,
+        overseerr: OverseerrSettings | None = None,
+        uptime_kuma: UptimeKumaSettings | None = None,
+        hooks: EventHooks | None = None,
+        http_client: AsyncHTTPClient | None = None,
+    ) -> None:
+        self._async = call(
+            _make(
+                lambda: _Services(
+                    plex=unwrap(plex),
+                    overseerr=unwrap(overseerr),
+                    uptime_kuma=unwrap(uptime_kuma),
+                    hooks=unwrap(hooks),
+                    http_client=unwrap(http_client),
+                )
+            )
+        )
+
+    @classmethod
+    def _wrap(cls, inner: _Services) -> Services:
+        twin = cls.__new__(cls)
+        twin._async = inner
+        return twin
+
+    def __enter__(self) -> Services:
+        """Enter the async context manager (in one task on the loop)."""
+        self._context = enter(self._async)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        """Leave it, in the task that entered it."""
+        self._context.__exit__(*exc)
+
+    def aclose(self) -> None:
+        """Close every adapter (each one even when another fails; the first error is raised)."""
+        return call(lambda: self._async.aclose())
+
+    @classmethod
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        hooks: EventHooks | None = None,
+        http_client: AsyncHTTPClient | None = None,
+    ) -> Services:
+        """Build from environment variables: ``{PREFIX}URL`` turns a service on, and each
+        setting is ``{PREFIX}{KEY}`` in upper case: ``PLEX_URL``, ``PLEX_TOKEN``,
+        ``PLEX_TIMEOUT``; ``OVERSEERR_URL``, ``OVERSEERR_API_KEY``; ``UPTIME_KUMA_URL``,
+        ``UPTIME_KUMA_API_KEY``. ``{PREFIX}ENABLED=false`` turns a configured service off.
+        Other variables are ignored.
+
+        Args:
+            environ: The variables; default ``os.environ``.
+
+        Raises:
+            ConfigError: a required variable is missing or one is malformed (the message names
+                the variable, never its value).
+        """
+        return cls._wrap(
+            call(
+                _make(
+                    lambda: _Services.from_env(
+                        unwrap(environ), hooks=unwrap(hooks), http_client=unwrap(http_client)
+                    )
+                )
+            )
+        )
+
+    @classmethod
+    def from_mapping(
+        cls,
+        config: Mapping[str, Mapping[str, object]],
+        *,
+        hooks: EventHooks | None = None,
+        http_client: AsyncHTTPClient | None = None,
+    ) -> Services:
+        """Build from ``{"plex": {"url": ..., "token": ...}, "overseerr": {...}}``.
+
+        A service is used when its table is present and ``enabled`` is not false. Keys are the
+        settings classes' attribute names (:class:`PlexSettings` and so on).
+
+        Raises:
+            ConfigError: an unknown service or key, or a missing or malformed value (the message
+                names ``section.key``, never the value).
+        """
+        return cls._wrap(
+            call(
+                _make(
+                    lambda: _Services.from_mapping(
+                        unwrap(config), hooks=unwrap(hooks), http_client=unwrap(http_client)
+                    )
+                )
+            )
+        )
+
+    @classmethod
+    def from_toml(
+        cls,
+        path: str | Path,
+        *,
+        hooks: EventHooks | None = None,
+        http_client: AsyncHTTPClient | None = None,
+    ) -> Services:
+        """Build from a TOML file with one table per service (``[plex]``, ``[overseerr]``,
+        ``[uptime_kuma]``), keys as in :meth:`from_mapping`.
+
+        Raises:
+            ConfigError: the file cannot be read or is not TOML, or as :meth:`from_mapping`.
+        """
+        return cls._wrap(
+            call(
+                _make(
+                    lambda: _Services.from_toml(
+                        unwrap(path), hooks=unwrap(hooks), http_client=unwrap(http_client)
+                    )
+                )
+            )
+        )
+
+    def health_monitor(self, *, interval: float = 30.0, timeout: float = 5.0) -> HealthMonitor:
+        """A :class:`~medianest_sdk.HealthMonitor` over every configured adapter's ``health()``
+        (``interval`` and ``timeout`` in seconds, as there).
+
+        Raises:
+            ConfigError: no service is configured.
+        """
+        return HealthMonitor._wrap(
+            call(
+                _make(
+                    lambda: self._async.health_monitor(
+                        interval=unwrap(interval), timeout=unwrap(timeout)
+                    )
+                )
+            )
+        )
+
+    def names(self) -> list[str]:
+        """The configured services, e.g. ``["plex", "overseerr"]``."""
+        return self._async.names()
+
+    @property
+    def overseerr(self) -> OverseerrAdapter | None:
+        """The Overseerr/Jellyseerr/Seerr adapter, or ``None``."""
+        value = self._async.overseerr
+        return None if value is None else OverseerrAdapter._wrap(value)
+
+    @property
+    def plex(self) -> PlexAdapter | None:
+        """The Plex adapter, or ``None`` when Plex is not configured."""
+        value = self._async.plex
+        return None if value is None else PlexAdapter._wrap(value)
+
+    @property
+    def uptime_kuma(self) -> UptimeKumaAdapter | None:
+        """The Uptime Kuma adapter, or ``None``."""
+        value = self._async.uptime_kuma
+        return None if value is None else UptimeKumaAdapter._wrap(value)
