@@ -28,7 +28,10 @@ async def main(url: str, user: str, folder: Path, server_path: str | None) -> No
     async with mn.YtDlpRunner(folder, quota=mn.RateLimiter("5/hour")) as runner:
         result = await show_progress(runner.download(url, key=user))
     print(f"downloaded {', '.join(p.name for p in result.files)}")
-    async with mn.PlexAdapter(os.environ["PLEX_URL"], os.environ["PLEX_TOKEN"]) as plex:
+    async with mn.Services.from_env() as services:  # PLEX_URL, PLEX_TOKEN, PLEX_TIMEOUT, ...
+        plex = services.plex
+        if plex is None:
+            sys.exit("set PLEX_URL and PLEX_TOKEN")
         section = os.environ.get("PLEX_SECTION", "1")
         scan = server_path or str(folder)
         await plex.refresh_section(section, path=scan)

@@ -15,14 +15,13 @@ import anyio
 import medianest_sdk as mn
 
 
-async def main(url: str, slug: str, api_key: str | None) -> None:
-    pipeline = mn.ResiliencePipeline(
-        timeout=10.0,
-        retry=mn.RetryPolicy(attempts=3),
-        breaker=mn.CircuitBreaker("uptime-kuma"),
-        cache=mn.MemoryCache(),
-    )
-    async with mn.UptimeKumaAdapter(url, api_key=api_key, pipeline=pipeline) as kuma:
+async def main(slug: str) -> None:
+    async with mn.Services.from_env() as services:  # UPTIME_KUMA_URL, UPTIME_KUMA_API_KEY
+        kuma = services.uptime_kuma
+        if kuma is None:
+            sys.exit("set UPTIME_KUMA_URL (and UPTIME_KUMA_SLUG, UPTIME_KUMA_API_KEY)")
+        settings = services.settings["uptime_kuma"]
+        api_key = isinstance(settings, mn.UptimeKumaSettings) and settings.api_key is not None
         page = await kuma.status_page(slug)
         beats = await kuma.heartbeats(slug)
         print(f"{page.config.title} ({page.config.slug})")
@@ -44,15 +43,7 @@ async def main(url: str, slug: str, api_key: str | None) -> None:
 
 
 if __name__ == "__main__":
-    url = os.environ.get("UPTIME_KUMA_URL")
-    if not url:
-        sys.exit("set UPTIME_KUMA_URL (and UPTIME_KUMA_SLUG, UPTIME_KUMA_API_KEY)")
     try:
-        anyio.run(
-            main,
-            url,
-            os.environ.get("UPTIME_KUMA_SLUG", "default"),
-            os.environ.get("UPTIME_KUMA_API_KEY"),
-        )
+        anyio.run(main, os.environ.get("UPTIME_KUMA_SLUG", "default"))
     except mn.MediaNestError as exc:
         sys.exit(f"error: {exc}")
