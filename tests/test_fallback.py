@@ -42,6 +42,23 @@ async def test_fallback_leaves_caller_errors_alone() -> None:
         await mn.Fallback(answer).call(missing)
 
 
+async def test_an_adapter_pipeline_fallback_answers_for_the_response_body(
+    loopback: LoopbackServer,
+) -> None:
+    loopback.routes["GET /library/sections/all"] = Reply.json({}, status=503)
+
+    async def saved(exc: BaseException) -> dict[str, object]:
+        directory = [{"key": "1", "title": "Saved", "type": "movie"}]
+        return {"MediaContainer": {"size": 1, "Directory": directory}}
+
+    pipeline = mn.ResiliencePipeline(fallback=mn.Fallback(saved))
+    async with mn.PlexAdapter(loopback.url, "t", pipeline=pipeline) as plex:
+        with capture_events(mn.FallbackUsed) as events:
+            sections = await plex.library_sections()
+    assert [s.title for s in sections] == ["Saved"]  # decoded like a real answer
+    assert len(events) == 1
+
+
 async def test_stale_if_error_wins_over_the_fallback() -> None:
     clock = ManualClock()
     answers = iter(["fresh"])
