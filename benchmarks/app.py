@@ -1,6 +1,6 @@
 """The benchmark server (run by uvicorn in its own process): a JSON endpoint, and the fake Plex
-library of ``tests/plex_fake.py`` served as JSON (for us) or XML (for python-plexapi), chosen by
-the ``Accept`` header as a real Plex Media Server does."""
+library of ``medianest_sdk.testing.FakePlex`` served as JSON (for us) or XML (for
+python-plexapi), chosen by the ``Accept`` header as a real Plex Media Server does."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
-from tests.plex_fake import FakePlex
+from medianest_sdk.testing import FakePlex
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]

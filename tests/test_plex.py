@@ -11,9 +11,10 @@ from hypothesis import strategies as st
 
 import medianest_sdk as mn
 from medianest_sdk.plex import LibrarySection, Metadata, PlexIdentity, PlexMediaType, ServerInfo
+from medianest_sdk.plex.fake import MACHINE
+from medianest_sdk.testing import FakePlex
 
 from .openapi_contract import load_spec, undeclared_query_params, validate
-from .plex_fake import MACHINE, FakePlex
 from .recorded import SPECS
 from .servers import LoopbackServer, Reply
 from .twins import either
@@ -26,6 +27,8 @@ TOKEN = "fake-plex-token"
 
 
 def fake_transport(fake: FakePlex) -> Callable[[httpx.Request], httpx.Response]:
+    """The fake as a MockTransport handler, for tests that spy on each request."""
+
     def handler(request: httpx.Request) -> httpx.Response:
         status, headers, body = fake.handle(request.method, str(request.url), dict(request.headers))
         return httpx.Response(status, headers=headers, content=body)
@@ -34,7 +37,7 @@ def fake_transport(fake: FakePlex) -> Callable[[httpx.Request], httpx.Response]:
 
 
 def plex(fake: FakePlex, **kw: Any) -> mn.PlexAdapter:
-    client = httpx.AsyncClient(transport=httpx.MockTransport(fake_transport(fake)))
+    client = fake.http_client()
     return either(
         mn.PlexAdapter, BASE, TOKEN, http_client=client, client_identifier="test-client", **kw
     )
@@ -175,7 +178,7 @@ async def test_cache_keys_separate_users() -> None:
         BASE,
         "another-token",
         pipeline=pipeline,
-        http_client=httpx.AsyncClient(transport=httpx.MockTransport(fake_transport(other))),
+        http_client=other.http_client(),
     ) as b:
         await b.library_sections()
     assert len(cache) == 2

@@ -7,7 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .plex_fake import FakePlex
+from medianest_sdk.testing import FakePlex
+
 from .recorded import recorded
 from .servers import LoopbackServer, Reply, RequestSeen
 

@@ -199,7 +199,8 @@ def test_download_to_plex_example(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    from .plex_fake import FakePlex
+    from medianest_sdk.testing import FakePlex
+
     from .servers import LoopbackServer, Reply, RequestSeen
 
     fake = FakePlex()

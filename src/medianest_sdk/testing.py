@@ -1,4 +1,9 @@
-"""Helpers for testing code that uses medianest-sdk: a manual clock, and event capture.
+"""Helpers for testing code that uses medianest-sdk: in-memory service fakes with fault
+injection, a manual clock, and event capture.
+
+``FakePlex`` (and the fakes of the other services, as they arrive) answer an adapter in memory
+through ``fake.http_client()``; ``fake.faults`` makes them slow, failing, rate-limited or
+malformed on demand (:class:`Faults`).
 
 ``ManualClock`` stands in for the system clock in every primitive (``clock=``). Time moves
 only when you call :meth:`ManualClock.advance`, or when something sleeps on the clock: a sleep
@@ -16,10 +21,13 @@ from typing import TYPE_CHECKING
 
 import anyio.lowlevel
 
+from .http.fake import FakeService, Faults
+from .plex.fake import FakePlex
+
 if TYPE_CHECKING:
     from .events import Event
 
-__all__ = ["ManualClock", "capture_events"]
+__all__ = ["FakePlex", "FakeService", "Faults", "ManualClock", "capture_events"]
 
 
 class ManualClock:

@@ -1,4 +1,10 @@
-"""An in-memory Plex Media Server answering JSON like the real one, for tests and benchmarks."""
+"""An in-memory Plex Media Server answering JSON as the real one does, for tests.
+
+``FakePlex(movies=50)`` holds a "Movies" section (1) of ``movies`` films and a "TV Shows"
+section (2) with one show; it answers the endpoints :class:`~medianest_sdk.PlexAdapter` uses
+(identity, sections, items with container paging, metadata, search hubs, recently added, on
+deck, sessions, refresh, collections) and remembers partial scans in ``refreshed``.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +12,16 @@ import json
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import attrs
+from ..http.fake import FakeService, Reply
+
+__all__ = ["MACHINE", "FakePlex", "make_movie"]
 
 MACHINE = "0123456789abcdef0123456789abcdef"
+"""The fake server's ``machineIdentifier``."""
 
 
 def make_movie(n: int, section: int = 1) -> dict[str, Any]:
+    """Movie number ``n`` as ``/library/sections/{section}/all`` lists it (rating key 1000+n)."""
     return {
         "ratingKey": str(1000 + n),
         "key": f"/library/metadata/{1000 + n}",
@@ -51,17 +61,32 @@ def make_movie(n: int, section: int = 1) -> dict[str, Any]:
     }
 
 
-@attrs.define
-class FakePlex:
-    """A library of ``movies`` movies in section 1 and a show with seasons in section 2."""
+class FakePlex(FakeService):
+    """A Plex Media Server in memory.
 
-    movies: int = 50
-    token: str = "fake-plex-token"
-    refreshed: list[tuple[str, dict[str, list[str]]]] = attrs.Factory(list)
-    items: list[dict[str, Any]] = attrs.Factory(list)
+    Args:
+        movies: How many films section 1 holds (``Movie 0000`` ...).
+        token: The ``X-Plex-Token`` it accepts (others get 401; ``/identity`` needs none).
 
-    def __attrs_post_init__(self) -> None:
-        self.items = [make_movie(n) for n in range(self.movies)]
+    Attributes:
+        items: The films of section 1 as Plex lists them (edit to seed your own).
+        refreshed: ``(path, query)`` of every ``.../refresh`` it was asked for.
+        faults: :class:`~medianest_sdk.testing.Faults` to inject.
+
+    Example::
+
+        fake = FakePlex(movies=3)
+        async with fake.http_client() as client:
+            plex = PlexAdapter(fake.base_url, fake.token, http_client=client)
+            fake.faults.fail(5)   # the next 5 requests answer 503
+    """
+
+    def __init__(self, *, movies: int = 50, token: str = "fake-plex-token") -> None:
+        super().__init__()
+        self.movies = movies
+        self.token = token
+        self.items: list[dict[str, Any]] = [make_movie(n) for n in range(movies)]
+        self.refreshed: list[tuple[str, dict[str, list[str]]]] = []
 
     def sections(self) -> list[dict[str, Any]]:
         return [
@@ -88,20 +113,18 @@ class FakePlex:
             },
         ]
 
-    def handle(
-        self, method: str, url: str, headers: dict[str, str]
-    ) -> tuple[int, dict[str, str], bytes]:
-        """Answer one request: (status, headers, body)."""
+    def handle(self, method: str, url: str, headers: dict[str, str], body: bytes = b"") -> Reply:
+        """Answer one request: ``(status, headers, body)``, as Plex Media Server 1.41 does."""
         parts = urlsplit(url)
         path = parts.path
         query = parse_qs(parts.query)
         lowered = {k.lower(): v for k, v in headers.items()}
         if lowered.get("x-plex-token") != self.token and path != "/identity":
             return 401, {"Content-Type": "text/html"}, b"<html>Unauthorized</html>"
-        body: Any
+        answer: Any
         extra: dict[str, str] = {}
         if path == "/identity":
-            body = {
+            answer = {
                 "MediaContainer": {
                     "size": 0,
                     "claimed": True,
@@ -110,7 +133,7 @@ class FakePlex:
                 }
             }
         elif path == "/":
-            body = {
+            answer = {
                 "MediaContainer": {
                     "size": 0,
                     "friendlyName": "Fake",
@@ -122,7 +145,7 @@ class FakePlex:
                 }
             }
         elif path == "/library/sections/all":
-            body = {"MediaContainer": {"size": 2, "Directory": self.sections()}}
+            answer = {"MediaContainer": {"size": 2, "Directory": self.sections()}}
         elif path == "/library/sections/1/all":
             start = int(
                 lowered.get("x-plex-container-start")
@@ -133,7 +156,7 @@ class FakePlex:
                 or query.get("X-Plex-Container-Size", ["50"])[0]
             )
             page = self.items[start : start + size]
-            body = {
+            answer = {
                 "MediaContainer": {
                     "size": len(page),
                     "offset": start,
@@ -156,9 +179,11 @@ class FakePlex:
                 "leafCount": 10,
                 "librarySectionID": 2,
             }
-            body = {"MediaContainer": {"size": 1, "offset": 0, "totalSize": 1, "Metadata": [show]}}
+            answer = {
+                "MediaContainer": {"size": 1, "offset": 0, "totalSize": 1, "Metadata": [show]}
+            }
         elif path.startswith("/library/metadata/") and path.endswith("/children"):
-            body = {
+            answer = {
                 "MediaContainer": {
                     "size": 1,
                     "Metadata": [
@@ -193,13 +218,13 @@ class FakePlex:
                 return 404, {"Content-Type": "text/html"}, b"<html>Not Found</html>"
             if method == "DELETE":
                 return 200, {}, b""
-            body = {"MediaContainer": {"size": 1, "Metadata": found}}
+            answer = {"MediaContainer": {"size": 1, "Metadata": found}}
         elif path == "/hubs/search":
             q = query.get("query", [""])[0].lower()
             hits = [m for m in self.items if q in m["title"].lower()][
                 : int(query.get("limit", ["10"])[0])
             ]
-            body = {
+            answer = {
                 "MediaContainer": {
                     "size": 1,
                     "Hub": [
@@ -215,10 +240,10 @@ class FakePlex:
                 }
             }
         elif path in ("/library/recentlyAdded", "/library/sections/1/recentlyAdded"):
-            body = {"MediaContainer": {"size": 5, "Metadata": self.items[-5:][::-1]}}
+            answer = {"MediaContainer": {"size": 5, "Metadata": self.items[-5:][::-1]}}
         elif path.endswith("/onDeck"):
             viewed = dict(self.items[0], lastViewedAt=1_700_500_000, viewOffset=60_000)
-            body = {"MediaContainer": {"size": 1, "Metadata": [viewed] if "/1/" in path else []}}
+            answer = {"MediaContainer": {"size": 1, "Metadata": [viewed] if "/1/" in path else []}}
         elif path == "/status/sessions":
             playing = dict(
                 self.items[1],
@@ -226,12 +251,12 @@ class FakePlex:
                 Player={"title": "Living Room TV", "state": "playing"},
                 Session={"id": "abc", "bandwidth": 8000},
             )
-            body = {"MediaContainer": {"size": 1, "Metadata": [playing]}}
+            answer = {"MediaContainer": {"size": 1, "Metadata": [playing]}}
         elif path.endswith("/refresh") and method == "POST":
             self.refreshed.append((path, query))
             return 200, {}, b""
         elif path == "/library/sections/1/collections":
-            body = {
+            answer = {
                 "MediaContainer": {
                     "size": 1,
                     "Metadata": [
@@ -247,7 +272,7 @@ class FakePlex:
                 }
             }
         elif path == "/library/collections" and method == "POST":
-            body = {
+            answer = {
                 "MediaContainer": {
                     "size": 1,
                     "Metadata": [
@@ -267,4 +292,4 @@ class FakePlex:
             return 200, {}, b""
         else:
             return 404, {"Content-Type": "text/html"}, b"<html>Not Found</html>"
-        return 200, {"Content-Type": "application/json", **extra}, json.dumps(body).encode()
+        return 200, {"Content-Type": "application/json", **extra}, json.dumps(answer).encode()

@@ -1,0 +1,119 @@
+"""The in-memory service fakes a host app tests against, and their fault injection."""
+
+from __future__ import annotations
+
+import pytest
+
+import medianest_sdk as mn
+from medianest_sdk.testing import FakePlex, Faults
+
+
+@pytest.fixture
+def fake() -> FakePlex:
+    return FakePlex(movies=3)
+
+
+def adapter(fake: FakePlex, client: mn.http.AsyncHTTPClient, **kw: object) -> mn.PlexAdapter:
+    return mn.PlexAdapter(fake.base_url, fake.token, http_client=client, **kw)  # type: ignore[arg-type]
+
+
+async def test_the_fake_answers_an_adapter_and_keeps_state(fake: FakePlex) -> None:
+    async with fake.http_client() as client:
+        plex = adapter(fake, client)
+        assert [s.title for s in await plex.library_sections()] == ["Movies", "TV Shows"]
+        page = await plex.section_items(1)
+        assert [m.title for m in page.items] == ["Movie 0000", "Movie 0001", "Movie 0002"]
+        await plex.refresh_section(1, path="/media/movies/new")
+    assert fake.refreshed[0][0] == "/library/sections/1/refresh"
+    assert fake.requests[0] == ("GET", "/library/sections/all")
+
+
+async def test_a_wrong_token_is_refused_as_plex_does(fake: FakePlex) -> None:
+    async with fake.http_client() as client:
+        plex = mn.PlexAdapter(fake.base_url, "not-the-token", http_client=client)
+        with pytest.raises(mn.AuthenticationError):
+            await plex.library_sections()
+
+
+async def test_a_5xx_storm_opens_the_host_apps_breaker_and_its_fallback_answers(
+    fake: FakePlex,
+) -> None:
+    fake.faults.fail(20)
+    breaker = mn.CircuitBreaker("plex", consecutive_failures=3, break_duration=60)
+
+    async def saved(exc: BaseException) -> list[str]:
+        return ["saved"]
+
+    async with fake.http_client() as client:
+        plex = adapter(fake, client, pipeline=mn.ResiliencePipeline(breaker=breaker))
+        for _ in range(3):
+            with pytest.raises(mn.ServerError):
+                await plex.library_sections()
+        assert breaker.state is mn.BreakerState.OPEN
+        with pytest.raises(mn.CircuitOpenError):
+            await plex.library_sections()
+        assert len(fake.requests) == 3  # the open breaker spared the server
+        titles = await mn.Fallback(saved).call(
+            lambda: _titles(plex)  # the host app's own fallback path
+        )
+    assert titles == ["saved"]
+
+
+async def _titles(plex: mn.PlexAdapter) -> list[str]:
+    return [s.title for s in await plex.library_sections()]
+
+
+async def test_429_with_retry_after_is_typed_and_a_retry_honours_it(fake: FakePlex) -> None:
+    fake.faults.rate_limit(retry_after=7)
+    async with fake.http_client() as client:
+        with pytest.raises(mn.RateLimitedError) as caught:
+            await adapter(fake, client).library_sections()
+        assert caught.value.retry_after == 7.0
+        fake.faults.rate_limit(retry_after=0.01)
+        retry = mn.RetryPolicy(attempts=2, max_retry_after=1)
+        plex = adapter(fake, client, pipeline=mn.ResiliencePipeline(retry=retry))
+        assert len(await plex.library_sections()) == 2
+    assert fake.faults.seen == 2
+
+
+@pytest.mark.parametrize(
+    ("inject", "error"),
+    [
+        (Faults.timeout, mn.RequestTimeout),
+        (Faults.malformed, mn.DecodeError),
+        (Faults.disconnect, mn.ConnectError),
+    ],
+)
+async def test_each_fault_ends_in_its_typed_error_then_the_fake_recovers(
+    fake: FakePlex, inject: object, error: type[mn.MediaNestError]
+) -> None:
+    inject(fake.faults)  # type: ignore[operator]
+    async with fake.http_client() as client:
+        plex = adapter(fake, client)
+        with pytest.raises(error):
+            await plex.library_sections()
+        assert len(await plex.library_sections()) == 2
+
+
+async def test_latency_meets_the_attempt_timeout(fake: FakePlex) -> None:
+    fake.faults.latency = 30.0
+    pipeline = mn.ResiliencePipeline(attempt_timeout=0.05)
+    async with fake.http_client() as client:
+        with pytest.raises(mn.RequestTimeout) as caught:
+            await adapter(fake, client, pipeline=pipeline).library_sections()
+    assert caught.value.phase == "attempt"
+
+
+def test_faults_queue_in_order_and_validate() -> None:
+    faults = Faults().fail(2, status=502).timeout()
+    assert [faults._next() for _ in range(4)] == [
+        ("status", 502, 0.0),
+        ("status", 502, 0.0),
+        ("timeout", 0, 0.0),
+        None,
+    ]
+    assert faults.seen == 3
+    with pytest.raises(ValueError, match="times must be >= 1"):
+        faults.fail(0)
+    faults.rate_limit(3).clear()
+    assert faults._next() is None
