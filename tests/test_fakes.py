@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 import medianest_sdk as mn
-from medianest_sdk.testing import FakePlex, Faults
+from medianest_sdk.overseerr.models import RequestStatus
+from medianest_sdk.testing import FakePlex, FakeSeerr, Faults
+
+from .recorded import recorded
 
 
 @pytest.fixture
@@ -117,3 +122,83 @@ def test_faults_queue_in_order_and_validate() -> None:
         faults.fail(0)
     faults.rate_limit(3).clear()
     assert faults._next() is None
+
+
+# -- FakeSeerr ------------------------------------------------------------------------------
+
+
+def _shape(value: object) -> object:
+    """The keys of a JSON value, recursively (first list item only), without the values."""
+    if isinstance(value, dict):
+        return {k: _shape(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shape(value[0])] if value else []
+    return None
+
+
+def _same_keys(fake: object, real: object, where: str = "$") -> None:
+    if isinstance(real, dict) and isinstance(fake, dict):
+        assert set(fake) == set(real), f"{where}: {set(fake) ^ set(real)}"
+        for key in real:
+            _same_keys(fake[key], real[key], f"{where}.{key}")
+    elif isinstance(real, list) and isinstance(fake, list) and real and fake:
+        _same_keys(fake[0], real[0], f"{where}[0]")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "recording"),
+    [
+        ("GET", "/api/v1/status", "status"),
+        ("GET", "/api/v1/auth/me", "auth_me"),
+        ("GET", "/api/v1/request/1", "request_1"),
+        ("GET", "/api/v1/request?take=10&skip=0&filter=pending", "request_list_pending"),
+        ("GET", "/api/v1/request/count", "request_count"),
+        ("POST", "/api/v1/request/1/approve", "request_approve_1"),
+        ("GET", "/api/v1/request/99", "request_404"),
+    ],
+)
+def test_fake_seerr_answers_with_the_recorded_shapes(
+    method: str, path: str, recording: str
+) -> None:
+    fake = FakeSeerr()
+    fake.add_request(tmdb_id=603)
+    status, _, body = fake.handle(method, fake.base_url + path, {"X-Api-Key": fake.api_key})
+    real = recorded("overseerr", recording)
+    assert status == real.status_code
+    _same_keys(_shape(json.loads(body)), _shape(real.json()))
+
+
+async def test_fake_seerr_keeps_request_state_through_the_adapter() -> None:
+    fake = FakeSeerr()
+    fake.add_request(tmdb_id=603)
+    fake.add_request(tmdb_id=1399, media_type="tv", seasons=[1, 2])
+    async with fake.http_client() as client:
+        seerr = mn.OverseerrAdapter(fake.base_url, fake.api_key, http_client=client)
+        pending = await seerr.requests(filter="pending")
+        assert pending.page_info.results == 2
+        approved = await seerr.approve_request(1)
+        assert approved.status is RequestStatus.APPROVED
+        assert (await seerr.request(1)).status is RequestStatus.APPROVED  # it stays
+        await seerr.decline_request(2)
+        counts = await seerr.request_counts()
+        assert (counts.pending, counts.approved, counts.declined) == (0, 1, 1)
+        assert (await seerr.me()).username == "admin"
+        assert await seerr.flavour() == "overseerr"
+        with pytest.raises(mn.UnsupportedByServerError):
+            await seerr.requests(filter="deleted")  # Seerr's filter; this one is Overseerr
+        with pytest.raises(mn.NotFoundError):
+            await seerr.request(99)
+    async with fake.http_client() as client:
+        wrong = mn.OverseerrAdapter(fake.base_url, "wrong-key", http_client=client)
+        assert (await wrong.health()).status == "unhealthy"
+
+
+async def test_fake_seerr_3_is_seerr_and_faults_apply() -> None:
+    fake = FakeSeerr(version="3.1.0")
+    fake.faults.fail(1, status=502)
+    async with fake.http_client() as client:
+        seerr = mn.OverseerrAdapter(fake.base_url, fake.api_key, http_client=client)
+        with pytest.raises(mn.ServerError):
+            await seerr.status()
+        assert await seerr.flavour() == "seerr"
+        assert (await seerr.requests(filter="deleted")).results == []

@@ -1,9 +1,9 @@
 """Helpers for testing code that uses medianest-sdk: in-memory service fakes with fault
 injection, a manual clock, and event capture.
 
-``FakePlex`` (and the fakes of the other services, as they arrive) answer an adapter in memory
-through ``fake.http_client()``; ``fake.faults`` makes them slow, failing, rate-limited or
-malformed on demand (:class:`Faults`).
+``FakePlex`` and ``FakeSeerr`` (fakes of the other services follow) answer an adapter in
+memory through ``fake.http_client()``; ``fake.faults`` makes them slow, failing,
+rate-limited or malformed on demand (:class:`Faults`).
 
 ``ManualClock`` stands in for the system clock in every primitive (``clock=``). Time moves
 only when you call :meth:`ManualClock.advance`, or when something sleeps on the clock: a sleep
@@ -22,12 +22,20 @@ from typing import TYPE_CHECKING
 import anyio.lowlevel
 
 from .http.fake import FakeService, Faults
+from .overseerr.fake import FakeSeerr
 from .plex.fake import FakePlex
 
 if TYPE_CHECKING:
     from .events import Event
 
-__all__ = ["FakePlex", "FakeService", "Faults", "ManualClock", "capture_events"]
+__all__ = [
+    "FakePlex",
+    "FakeSeerr",
+    "FakeService",
+    "Faults",
+    "ManualClock",
+    "capture_events",
+]
 
 
 class ManualClock:
