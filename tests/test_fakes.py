@@ -7,8 +7,9 @@ import json
 import pytest
 
 import medianest_sdk as mn
+from medianest_sdk.enums import MonitorStatus
 from medianest_sdk.overseerr.models import RequestStatus
-from medianest_sdk.testing import FakePlex, FakeSeerr, Faults
+from medianest_sdk.testing import FakePlex, FakeSeerr, FakeUptimeKuma, Faults
 
 from .recorded import recorded
 
@@ -202,3 +203,51 @@ async def test_fake_seerr_3_is_seerr_and_faults_apply() -> None:
             await seerr.status()
         assert await seerr.flavour() == "seerr"
         assert (await seerr.requests(filter="deleted")).results == []
+
+
+# -- FakeUptimeKuma -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "recording"),
+    [
+        ("/api/entry-page", "entry_page"),
+        ("/api/status-page/demo", "status_page"),
+        ("/api/status-page/heartbeat/demo", "status_page_heartbeat"),
+        ("/api/status-page/nope", "status_page_missing"),
+        ("/api/push/push-token-2?status=up&msg=OK", "push_up"),
+        ("/api/push/wrong?status=up&msg=OK", "push_badtoken"),
+    ],
+)
+def test_fake_kuma_answers_with_the_recorded_shapes(path: str, recording: str) -> None:
+    fake = FakeUptimeKuma()
+    fake.add_monitor("local-keyword", kind="keyword")  # the recorded server had three
+    status, _, body = fake.handle("GET", fake.base_url + path, {})
+    real = recorded("uptime-kuma", recording)
+    assert status == real.status_code
+    _same_keys(_shape(json.loads(body)), _shape(real.json()))
+
+
+async def test_fake_kuma_records_pushes_and_guards_metrics() -> None:
+    fake = FakeUptimeKuma()
+    async with fake.http_client() as client:
+        kuma = mn.UptimeKumaAdapter(fake.base_url, api_key=fake.api_key, http_client=client)
+        assert (await kuma.health()).status == "healthy"
+        await kuma.push("push-token-2", status="down", msg="disk full", ping=12)
+        assert (
+            fake.heartbeats[2][-1]["status"] == 0 and fake.heartbeats[2][-1]["msg"] == "disk full"
+        )
+        beats = await kuma.heartbeats("demo")
+        latest = beats[2].latest
+        assert latest is not None and latest.status is MonitorStatus.DOWN
+        statuses = await kuma.monitor_statuses()
+        assert statuses == {"local-http": MonitorStatus.UP, "push-1": MonitorStatus.DOWN}
+        assert "Status: Down" in await kuma.badge(2)
+        with pytest.raises(mn.NotFoundError):
+            await kuma.push("wrong-token", status="up")
+        page = await kuma.status_page("demo")
+        assert [m.name for g in page.groups for m in g.monitors] == ["local-http", "push-1"]
+    async with fake.http_client() as client:
+        keyless = mn.UptimeKumaAdapter(fake.base_url, http_client=client)
+        with pytest.raises(mn.AuthenticationError):
+            await keyless.metrics()

@@ -1,9 +1,9 @@
 """Helpers for testing code that uses medianest-sdk: in-memory service fakes with fault
 injection, a manual clock, and event capture.
 
-``FakePlex`` and ``FakeSeerr`` (fakes of the other services follow) answer an adapter in
-memory through ``fake.http_client()``; ``fake.faults`` makes them slow, failing,
-rate-limited or malformed on demand (:class:`Faults`).
+``FakePlex``, ``FakeSeerr`` and ``FakeUptimeKuma`` answer an adapter in memory through
+``fake.http_client()``; ``fake.faults`` makes them slow, failing, rate-limited or malformed
+on demand (:class:`Faults`).
 
 ``ManualClock`` stands in for the system clock in every primitive (``clock=``). Time moves
 only when you call :meth:`ManualClock.advance`, or when something sleeps on the clock: a sleep
@@ -24,6 +24,7 @@ import anyio.lowlevel
 from .http.fake import FakeService, Faults
 from .overseerr.fake import FakeSeerr
 from .plex.fake import FakePlex
+from .uptime_kuma.fake import FakeUptimeKuma
 
 if TYPE_CHECKING:
     from .events import Event
@@ -32,6 +33,7 @@ __all__ = [
     "FakePlex",
     "FakeSeerr",
     "FakeService",
+    "FakeUptimeKuma",
     "Faults",
     "ManualClock",
     "capture_events",
