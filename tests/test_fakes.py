@@ -251,3 +251,18 @@ async def test_fake_kuma_records_pushes_and_guards_metrics() -> None:
         keyless = mn.UptimeKumaAdapter(fake.base_url, http_client=client)
         with pytest.raises(mn.AuthenticationError):
             await keyless.metrics()
+
+
+def test_the_fakes_serve_the_blocking_adapters() -> None:
+    import medianest_sdk.sync as sync_api
+
+    plex_fake, seerr_fake = FakePlex(movies=2), FakeSeerr()
+    seerr_fake.add_request(tmdb_id=603)
+    with sync_api.PlexAdapter(
+        plex_fake.base_url, plex_fake.token, http_client=plex_fake.http_client()
+    ) as plex:
+        assert [s.title for s in plex.library_sections()] == ["Movies", "TV Shows"]
+    with sync_api.OverseerrAdapter(
+        seerr_fake.base_url, seerr_fake.api_key, http_client=seerr_fake.http_client()
+    ) as seerr:
+        assert seerr.approve_request(1).status is RequestStatus.APPROVED
