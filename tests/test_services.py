@@ -126,7 +126,7 @@ def test_a_service_without_its_url_or_switched_off_is_absent() -> None:
         (
             {"PLEX_URL": "http://h", "PLEX_TOKEN": TOKEN, "PLEX_TIMEOUT": "inf"},
             "PLEX_TIMEOUT",
-            "finite",
+            "<= 3600",
         ),
         ({"PLEX_URL": "http://[::1", "PLEX_TOKEN": TOKEN}, "PLEX_URL", "http:// or https://"),
         ({"PLEX_URL": "plex.local:32400", "PLEX_TOKEN": TOKEN}, "PLEX_URL", "http:// or https://"),
@@ -244,3 +244,18 @@ def test_the_blocking_form_hands_out_blocking_adapters(loopback: LoopbackServer)
         assert isinstance(services.plex, sync_api.PlexAdapter)
         assert [s.title for s in services.plex.library_sections()] == ["Films"]
         assert isinstance(services.health_monitor(), sync_api.HealthMonitor)
+
+
+def test_hostile_configuration_ends_in_config_error(tmp_path: Path) -> None:
+    binary = tmp_path / "binary.toml"
+    binary.write_bytes(b"\xff\xfe[plex]\x00")
+    with pytest.raises(mn.ConfigError, match="cannot be read as TOML"):
+        mn.Services.from_toml(binary)
+    nested = tmp_path / "nested.toml"
+    nested.write_text('[plex]\nurl = "http://h"\ntoken = "t"\ntimeout = { a = { b = 1 } }\n')
+    with pytest.raises(mn.ConfigError, match=r"plex\.timeout is malformed"):
+        mn.Services.from_toml(nested)
+    huge = "9" * 400
+    with pytest.raises(mn.ConfigError) as caught:
+        mn.Services.from_env({"PLEX_URL": "http://h", "PLEX_TOKEN": TOKEN, "PLEX_RETRIES": huge})
+    assert caught.value.key == "PLEX_RETRIES" and huge not in str(caught.value)

@@ -26,7 +26,6 @@ mapping naming them now raises :class:`ConfigError`.
 from __future__ import annotations
 
 import functools
-import math
 import os
 import tomllib
 import urllib.parse
@@ -66,14 +65,24 @@ def _invalid(field: str, rule: str) -> ConfigError:
     return ConfigError(f"{field} {rule}", key=field)
 
 
-def _positive(instance: object, attribute: attrs.Attribute[Any], value: float | None) -> None:
-    if value is not None and not (value > 0 and math.isfinite(value)):
-        raise _invalid(attribute.name, "must be a finite number > 0")
+def _between(
+    low: float, high: float, *, above: bool = False
+) -> Callable[[object, attrs.Attribute[Any], float | None], None]:
+    """A validator: ``low <= value <= high`` (``low < value`` with ``above``); ``None``
+    passes, NaN and infinities never do."""
+    rule = f"must be {'>' if above else '>='} {low:g} and <= {high:g}"
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: float | None) -> None:
+        if value is None:
+            return
+        if not ((value > low if above else value >= low) and value <= high):
+            raise _invalid(attribute.name, rule)
+
+    return check
 
 
-def _not_negative(instance: object, attribute: attrs.Attribute[Any], value: int) -> None:
-    if value < 0:
-        raise _invalid(attribute.name, "must be >= 0")
+_SECONDS = _between(0, 3600, above=True)
+_RETRIES = _between(0, 10)
 
 
 def _url(instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
@@ -113,12 +122,14 @@ class ServiceSettings:
 
     Attributes:
         url: The service's base URL.
-        timeout: Seconds each attempt may take (the pipeline's ``attempt_timeout``).
-        retries: Retries after the first try (``0``: none) for transient failures.
-        retry_wait: Seconds of the first backoff (it doubles, up to 30 s, with up to 1 s jitter).
+        timeout: Seconds each attempt may take (the pipeline's ``attempt_timeout``; 0-3600].
+        retries: Retries after the first try (``0``: none; at most 10) for transient failures.
+        retry_wait: Seconds of the first backoff (0-3600]; it doubles, up to 30 s, with up to
+            1 s jitter.
         failure_ratio: Share of failed calls (0-1] in 30 s that opens the breaker.
-        consecutive_failures: Open the breaker after this many failures in a row instead.
-        break_duration: Seconds the breaker stays open before a trial call.
+        consecutive_failures: Open the breaker after this many failures in a row (1-1000)
+            instead.
+        break_duration: Seconds (0-86400] the breaker stays open before a trial call.
         rate_limit: A ``limits`` string (``"60/minute"``) or ``None`` for no limit.
     """
 
@@ -127,12 +138,12 @@ class ServiceSettings:
     secret_key: ClassVar[str | None] = None
 
     url: str = attrs.field(validator=_url)
-    timeout: float = attrs.field(default=10.0, validator=_positive)
-    retries: int = attrs.field(default=2, validator=_not_negative)
-    retry_wait: float = attrs.field(default=1.0, validator=_positive)
+    timeout: float = attrs.field(default=10.0, validator=_SECONDS)
+    retries: int = attrs.field(default=2, validator=_RETRIES)
+    retry_wait: float = attrs.field(default=1.0, validator=_SECONDS)
     failure_ratio: float = attrs.field(default=0.5, validator=_ratio)
-    consecutive_failures: int | None = attrs.field(default=None, validator=_positive)
-    break_duration: float = attrs.field(default=30.0, validator=_positive)
+    consecutive_failures: int | None = attrs.field(default=None, validator=_between(1, 1000))
+    break_duration: float = attrs.field(default=30.0, validator=_between(0, 86400, above=True))
     rate_limit: str | None = attrs.field(default=None, validator=_rate)
 
     def pipeline(self, *, hooks: EventHooks | None = None) -> ResiliencePipeline:
@@ -180,7 +191,7 @@ class PlexSettings(ServiceSettings):
 
     token: Secret = attrs.field(converter=_secret)
     client_identifier: str | None = None
-    timeout: float = attrs.field(default=5.0, validator=_positive)
+    timeout: float = attrs.field(default=5.0, validator=_SECONDS)
 
     def adapter(
         self, *, hooks: EventHooks | None = None, http_client: AsyncHTTPClient | None = None
@@ -212,8 +223,8 @@ class OverseerrSettings(ServiceSettings):
 
     api_key: Secret = attrs.field(converter=_secret)
     act_as_user: int | None = None
-    retries: int = attrs.field(default=3, validator=_not_negative)
-    retry_wait: float = attrs.field(default=2.0, validator=_positive)
+    retries: int = attrs.field(default=3, validator=_RETRIES)
+    retry_wait: float = attrs.field(default=2.0, validator=_SECONDS)
     failure_ratio: float = attrs.field(default=0.3, validator=_ratio)
 
     def adapter(
