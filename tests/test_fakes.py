@@ -9,7 +9,7 @@ import pytest
 import medianest_sdk as mn
 from medianest_sdk.enums import MonitorStatus
 from medianest_sdk.overseerr.models import RequestStatus
-from medianest_sdk.testing import FakePlex, FakeSeerr, FakeUptimeKuma, Faults
+from medianest_sdk.testing import FakePlex, FakeSeerr, FakeUptimeKuma, Faults, fake_http_client
 
 from .recorded import recorded
 
@@ -266,3 +266,17 @@ def test_the_fakes_serve_the_blocking_adapters() -> None:
         seerr_fake.base_url, seerr_fake.api_key, http_client=seerr_fake.http_client()
     ) as seerr:
         assert seerr.approve_request(1).status is RequestStatus.APPROVED
+
+
+async def test_one_client_routes_to_each_fake_by_host() -> None:
+    plex_fake, kuma_fake = FakePlex(movies=1), FakeUptimeKuma()
+    with pytest.raises(ValueError, match=r"two fakes at plex\.fake\.invalid"):
+        fake_http_client(plex_fake, FakePlex())
+    async with fake_http_client(plex_fake, kuma_fake) as client:
+        plex = mn.PlexAdapter(plex_fake.base_url, plex_fake.token, http_client=client)
+        kuma = mn.UptimeKumaAdapter(kuma_fake.base_url, http_client=client)
+        assert len(await plex.library_sections()) == 2
+        assert (await kuma.health()).status == "healthy"
+        elsewhere = mn.PlexAdapter("http://other.fake.invalid", "a-token", http_client=client)
+        with pytest.raises(mn.ConnectError, match=r"nothing at other\.fake\.invalid"):
+            await elsewhere.library_sections()

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 import medianest_sdk as mn
 import medianest_sdk.sync as sync_api
+from medianest_sdk.testing import FakePlex, FakeSeerr, FakeUptimeKuma, fake_http_client
 
 from .servers import LoopbackServer, Reply
 from .twins import either
@@ -22,44 +23,30 @@ TOKEN = "plex-token-s3cret"
 KEY = "seerr-key-s3cret"
 
 
-def _env(server: LoopbackServer, **extra: str) -> dict[str, str]:
+def _env(plex: str, seerr: str, kuma: str) -> dict[str, str]:
     return {
-        "PLEX_URL": server.url,
+        "PLEX_URL": plex,
         "PLEX_TOKEN": TOKEN,
-        "OVERSEERR_URL": server.url,
+        "OVERSEERR_URL": seerr,
         "OVERSEERR_API_KEY": KEY,
-        "UPTIME_KUMA_URL": server.url,
+        "UPTIME_KUMA_URL": kuma,
         "HOME": "/root",  # unrelated variables are ignored
-        **extra,
     }
 
 
-def _serve_all(server: LoopbackServer) -> None:
-    server.routes["GET /identity"] = Reply.json(
-        {"MediaContainer": {"machineIdentifier": "m1", "version": "1.41.0"}}
-    )
-    server.routes["GET /library/sections/all"] = Reply.json(
-        {
-            "MediaContainer": {
-                "size": 1,
-                "Directory": [{"key": "1", "title": "Films", "type": "movie"}],
-            }
-        }
-    )
-    server.routes["GET /api/v1/status"] = Reply.json({"version": "2.7.3"})
-    server.routes["GET /api/v1/auth/me"] = Reply.json({"id": 1, "email": "a@example.org"})
-    server.routes["GET /api/entry-page"] = Reply.json({"type": "entryPage"})
+def _fakes() -> tuple[FakePlex, FakeSeerr, FakeUptimeKuma, dict[str, str]]:
+    plex, seerr, kuma = FakePlex(movies=2, token=TOKEN), FakeSeerr(api_key=KEY), FakeUptimeKuma()
+    return plex, seerr, kuma, _env(plex.base_url, seerr.base_url, kuma.base_url)
 
 
-async def test_from_env_builds_the_configured_adapters_that_work(loopback: LoopbackServer) -> None:
-    _serve_all(loopback)
-    async with either(mn.Services.from_env, _env(loopback)) as services:
+async def test_from_env_builds_the_configured_adapters_that_work() -> None:
+    plex, seerr, kuma, env = _fakes()
+    client = fake_http_client(plex, seerr, kuma)
+    async with client, either(mn.Services.from_env, env, http_client=client) as services:
         assert services.names() == ["plex", "overseerr", "uptime_kuma"]
         assert services.plex is not None
         sections = await services.plex.library_sections()
-        assert [s.title for s in sections] == ["Films"]
-        seen = loopback.seen[-1]
-        assert seen.headers["X-Plex-Token"] == TOKEN
+        assert [s.title for s in sections] == ["Movies", "TV Shows"]
         monitor = services.health_monitor()
         health = await monitor.check_all()
     assert {name: h.status for name, h in health.items()} == {
@@ -67,11 +54,14 @@ async def test_from_env_builds_the_configured_adapters_that_work(loopback: Loopb
         "overseerr": "healthy",
         "uptime_kuma": "healthy",
     }
+    assert plex.requests[0] == ("GET", "/library/sections/all")  # the token was accepted
 
 
 async def test_leaving_closes_every_adapter(loopback: LoopbackServer) -> None:
-    _serve_all(loopback)
-    services = either(mn.Services.from_env, _env(loopback))
+    loopback.routes["GET /identity"] = Reply.json(
+        {"MediaContainer": {"machineIdentifier": "m1", "version": "1.41.0"}}
+    )
+    services = either(mn.Services.from_env, _env(loopback.url, loopback.url, loopback.url))
     async with services:
         assert services.plex is not None
         await services.plex.identity()
@@ -238,11 +228,12 @@ def test_settings_objects_validate_on_their_own() -> None:
     assert isinstance(settings.api_key, mn.Secret) and KEY not in repr(settings)
 
 
-def test_the_blocking_form_hands_out_blocking_adapters(loopback: LoopbackServer) -> None:
-    _serve_all(loopback)
-    with sync_api.Services.from_env(_env(loopback)) as services:
+def test_the_blocking_form_hands_out_blocking_adapters() -> None:
+    plex, seerr, kuma, env = _fakes()
+    client = fake_http_client(plex, seerr, kuma)
+    with sync_api.Services.from_env(env, http_client=client) as services:
         assert isinstance(services.plex, sync_api.PlexAdapter)
-        assert [s.title for s in services.plex.library_sections()] == ["Films"]
+        assert [s.title for s in services.plex.library_sections()] == ["Movies", "TV Shows"]
         assert isinstance(services.health_monitor(), sync_api.HealthMonitor)
 
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import anyio.lowlevel
 
-from .http.fake import FakeService, Faults
+from .http.fake import FakeService, Faults, fake_http_client
 from .overseerr.fake import FakeSeerr
 from .plex.fake import FakePlex
 from .uptime_kuma.fake import FakeUptimeKuma
@@ -37,6 +37,7 @@ __all__ = [
     "Faults",
     "ManualClock",
     "capture_events",
+    "fake_http_client",
 ]
 
 

@@ -15,7 +15,7 @@ import anyio
 import attrs
 import httpx
 
-__all__ = ["FakeService", "Faults", "Reply"]
+__all__ = ["FakeService", "Faults", "Reply", "fake_http_client"]
 
 Reply = tuple[int, dict[str, str], bytes]
 """One answer of a fake: (status, headers, body)."""
@@ -91,6 +91,7 @@ class FakeService:
     """
 
     base_url = "http://fake.invalid"
+    """Where adapters reach it (a reserved ``.invalid`` host: nothing real answers there)."""
 
     def __init__(self) -> None:
         self.faults = Faults()
@@ -110,12 +111,32 @@ class FakeService:
         return httpx.AsyncClient(transport=self.transport())
 
 
+def fake_http_client(*fakes: FakeService) -> httpx.AsyncClient:
+    """One ``AsyncClient`` answering from several fakes, each at its ``base_url``'s host (for
+    ``Services(http_client=...)``, which lends one client to every adapter); any other host
+    is a refused connection.
+
+    Raises:
+        ValueError: two fakes share a host.
+    """
+    routes: dict[str, FakeService] = {}
+    for fake in fakes:
+        host = httpx.URL(fake.base_url).host
+        if host in routes:
+            raise ValueError(f"fake_http_client: two fakes at {host}")
+        routes[host] = fake
+    return httpx.AsyncClient(transport=_Transport(routes))
+
+
 class _Transport(httpx.AsyncBaseTransport):
-    def __init__(self, fake: FakeService) -> None:
-        self.fake = fake
+    def __init__(self, fake: FakeService | dict[str, FakeService]) -> None:
+        self.routes = fake if isinstance(fake, dict) else None
+        self.fake = fake if isinstance(fake, FakeService) else None
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        fake = self.fake
+        fake = self.fake if self.routes is None else self.routes.get(request.url.host)
+        if fake is None:
+            raise httpx.ConnectError(f"fake: nothing at {request.url.host}", request=request)
         fake.requests.append((request.method, request.url.raw_path.decode("ascii")))
         if fake.faults.latency > 0:
             await anyio.sleep(fake.faults.latency)

@@ -75,6 +75,8 @@ class FakeSeerr(FakeService):
             await seerr.approve_request(1)       # stays approved: the fake keeps state
     """
 
+    base_url = "http://seerr.fake.invalid"
+
     def __init__(self, *, api_key: str = "fake-seerr-key", version: str = "2.7.3") -> None:
         super().__init__()
         self.api_key = api_key

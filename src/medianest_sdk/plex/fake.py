@@ -81,6 +81,8 @@ class FakePlex(FakeService):
             fake.faults.fail(5)   # the next 5 requests answer 503
     """
 
+    base_url = "http://plex.fake.invalid"
+
     def __init__(self, *, movies: int = 50, token: str = "fake-plex-token") -> None:
         super().__init__()
         self.movies = movies

@@ -47,6 +47,8 @@ class FakeUptimeKuma(FakeService):
             assert fake.heartbeats[2][-1]["status"] == 0
     """
 
+    base_url = "http://kuma.fake.invalid"
+
     def __init__(self, *, api_key: str = "uk1_fake-kuma-key", slug: str = "demo") -> None:
         super().__init__()
         self.api_key = api_key
