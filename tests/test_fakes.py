@@ -110,19 +110,33 @@ async def test_latency_meets_the_attempt_timeout(fake: FakePlex) -> None:
     assert caught.value.phase == "attempt"
 
 
-def test_faults_queue_in_order_and_validate() -> None:
-    faults = Faults().fail(2, status=502).timeout()
-    assert [faults._next() for _ in range(4)] == [
-        ("status", 502, 0.0),
-        ("status", 502, 0.0),
-        ("timeout", 0, 0.0),
-        None,
-    ]
-    assert faults.seen == 3
+async def test_faults_apply_in_the_order_queued_then_clear() -> None:
+    fake = FakePlex(movies=1)
+    fake.faults.fail(2, status=502).timeout()
+    async with fake.http_client() as client:
+        plex = adapter(fake, client)
+        for _ in range(2):
+            with pytest.raises(mn.ServerError) as caught:
+                await plex.library_sections()
+            assert caught.value.status == 502
+        with pytest.raises(mn.RequestTimeout):
+            await plex.library_sections()
+        assert len(await plex.library_sections()) == 2
+        fake.faults.rate_limit(3).clear()
+        assert len(await plex.library_sections()) == 2
+    assert fake.faults.seen == 3
     with pytest.raises(ValueError, match="times must be >= 1"):
-        faults.fail(0)
-    faults.rate_limit(3).clear()
-    assert faults._next() is None
+        fake.faults.fail(0)
+
+
+def test_fake_seerr_refuses_a_malformed_request_body() -> None:
+    fake = FakeSeerr()
+    for body in (b"{", b"[]", b'{"mediaType": "book", "mediaId": 1}', b'{"mediaType": "movie"}'):
+        status, _, answer = fake.handle(
+            "POST", fake.base_url + "/api/v1/request", {"X-Api-Key": fake.api_key}, body
+        )
+        assert (status, json.loads(answer)["message"][:12]) == (400, "request.body")
+    assert fake.media_requests == {}
 
 
 # -- FakeSeerr ------------------------------------------------------------------------------

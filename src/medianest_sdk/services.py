@@ -135,7 +135,6 @@ class ServiceSettings:
 
     service: ClassVar[str] = ""
     env_prefix: ClassVar[str] = ""
-    secret_key: ClassVar[str | None] = None
 
     url: str = attrs.field(validator=_url)
     timeout: float = attrs.field(default=10.0, validator=_SECONDS)
@@ -187,7 +186,6 @@ class PlexSettings(ServiceSettings):
 
     service: ClassVar[str] = "plex"
     env_prefix: ClassVar[str] = "PLEX_"
-    secret_key: ClassVar[str | None] = "token"
 
     token: Secret = attrs.field(converter=_secret)
     client_identifier: str | None = None
@@ -219,7 +217,6 @@ class OverseerrSettings(ServiceSettings):
 
     service: ClassVar[str] = "overseerr"
     env_prefix: ClassVar[str] = "OVERSEERR_"
-    secret_key: ClassVar[str | None] = "api_key"
 
     api_key: Secret = attrs.field(converter=_secret)
     act_as_user: int | None = None
@@ -252,7 +249,6 @@ class UptimeKumaSettings(ServiceSettings):
 
     service: ClassVar[str] = "uptime_kuma"
     env_prefix: ClassVar[str] = "UPTIME_KUMA_"
-    secret_key: ClassVar[str | None] = "api_key"
 
     api_key: Secret | None = attrs.field(default=None, converter=_optional_secret)
 
@@ -345,6 +341,7 @@ class Services:
     """The adapters a host app uses, built from settings; closes them all.
 
     Attributes:
+        settings: ``{service: settings}`` of the configured services (secrets as ``Secret``).
         plex: A :class:`~medianest_sdk.PlexAdapter`, or ``None`` when Plex is not configured.
         overseerr: An :class:`~medianest_sdk.OverseerrAdapter`, or ``None``.
         uptime_kuma: An :class:`~medianest_sdk.UptimeKumaAdapter`, or ``None``.

@@ -9,6 +9,7 @@ and are gathered in :mod:`medianest_sdk.testing`.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from typing import Literal
 
 import anyio
@@ -103,7 +104,7 @@ class FakeService:
 
     def transport(self) -> httpx.AsyncBaseTransport:
         """An httpx transport answering from this fake (``httpx.AsyncClient(transport=...)``)."""
-        return _Transport(self)
+        return _Transport(lambda host: self)
 
     def http_client(self) -> httpx.AsyncClient:
         """An ``AsyncClient`` on :meth:`transport`, to lend an adapter (``http_client=``); the
@@ -125,16 +126,15 @@ def fake_http_client(*fakes: FakeService) -> httpx.AsyncClient:
         if host in routes:
             raise ValueError(f"fake_http_client: two fakes at {host}")
         routes[host] = fake
-    return httpx.AsyncClient(transport=_Transport(routes))
+    return httpx.AsyncClient(transport=_Transport(routes.get))
 
 
 class _Transport(httpx.AsyncBaseTransport):
-    def __init__(self, fake: FakeService | dict[str, FakeService]) -> None:
-        self.routes = fake if isinstance(fake, dict) else None
-        self.fake = fake if isinstance(fake, FakeService) else None
+    def __init__(self, route: Callable[[str], FakeService | None]) -> None:
+        self.route = route  # host -> the fake answering there
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        fake = self.fake if self.routes is None else self.routes.get(request.url.host)
+        fake = self.route(request.url.host)
         if fake is None:
             raise httpx.ConnectError(f"fake: nothing at {request.url.host}", request=request)
         fake.requests.append((request.method, request.url.raw_path.decode("ascii")))

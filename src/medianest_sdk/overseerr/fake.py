@@ -186,14 +186,24 @@ class FakeSeerr(FakeService):
         if path == "/api/v1/request/count":
             return _json(self._count())
         if path == "/api/v1/request" and method == "POST":
-            data = json.loads(body or b"{}")
-            seasons = data.get("seasons")
-            created = self.add_request(
-                tmdb_id=int(data["mediaId"]),
-                media_type=data["mediaType"],
-                requested_by=int(data.get("userId") or acting),
-                seasons=[1] if seasons == "all" else seasons,
-            )
+            refused = _json({"message": "request.body is not a valid media request"}, 400)
+            try:
+                data = json.loads(body or b"{}")
+                seasons = data.get("seasons")
+                media_type = data["mediaType"]
+            except (ValueError, KeyError, TypeError, AttributeError):
+                return refused
+            if media_type not in ("movie", "tv"):
+                return refused
+            try:
+                created = self.add_request(
+                    tmdb_id=int(data["mediaId"]),
+                    media_type=media_type,
+                    requested_by=int(data.get("userId") or acting),
+                    seasons=[1] if seasons == "all" else seasons,
+                )
+            except (ValueError, KeyError, TypeError):
+                return refused
             return _json(_detail(created), 201)
         match = _REQUEST.match(path)
         if match is None:
