@@ -221,6 +221,13 @@ def test_from_toml(tmp_path: Path) -> None:
         mn.Services.from_toml(tmp_path / "absent.toml")
 
 
+def test_a_password_in_the_url_stays_out_of_reprs() -> None:
+    settings = mn.PlexSettings(url="http://bob:hunter22-pw@127.0.0.1:9", token=TOKEN)
+    services = mn.Services(plex=settings)
+    assert "hunter22-pw" not in repr(settings) and "hunter22-pw" not in repr(services.settings)
+    assert "bob:***@127.0.0.1:9" in repr(settings)
+
+
 def test_settings_objects_validate_on_their_own() -> None:
     with pytest.raises(mn.ConfigError, match="failure_ratio must be in"):
         mn.PlexSettings(url="http://h", token=TOKEN, failure_ratio=3)

@@ -46,7 +46,7 @@ from .overseerr import OverseerrAdapter
 from .plex import PlexAdapter
 from .resilience import CircuitBreaker, ResiliencePipeline, RetryPolicy
 from .resilience.limiter import RateLimiter
-from .secrets import Secret
+from .secrets import Secret, redact_url
 from .uptime_kuma import UptimeKumaAdapter
 
 __all__ = [
@@ -136,7 +136,7 @@ class ServiceSettings:
     service: ClassVar[str] = ""
     env_prefix: ClassVar[str] = ""
 
-    url: str = attrs.field(validator=_url)
+    url: str = attrs.field(validator=_url, repr=lambda url: repr(redact_url(url)))
     timeout: float = attrs.field(default=10.0, validator=_SECONDS)
     retries: int = attrs.field(default=2, validator=_RETRIES)
     retry_wait: float = attrs.field(default=1.0, validator=_SECONDS)
