@@ -6,6 +6,7 @@ or ``None`` when no service is involved::
 
     MediaNestError
     ├── ConfigError                    a setting is missing or malformed (key; also a ValueError)
+    ├── InvalidTorrentError            not a magnet link, torrent file or info hash (a ValueError)
     ├── InvalidRequestError            the request cannot be built as given (also a ValueError)
     ├── TransportError                 the request did not get a whole HTTP answer
     │   ├── ConnectError               no connection (refused, DNS, TLS); never sent
@@ -13,13 +14,17 @@ or ``None`` when no service is involved::
     ├── HTTPStatusError                the service answered with a status we do not accept
     │   ├── RedirectError              3xx to another origin, or too many redirects
     │   ├── AuthenticationError        401, 403
+    │   │   └── IPBannedError          qBittorrent banned this IP after failed logins
     │   ├── NotFoundError              404
+    │   │   └── TorrentNotFoundError   no torrent with this hash (``info_hash``)
     │   ├── RateLimitedError           429 (``retry_after``)
     │   └── ServerError                5xx (``retry_after`` from 503)
     │       └── UpstreamUnavailableError  the service answered 5xx because *its* upstream is down
     ├── UnsupportedByServerError       this server (flavour, version) has no such feature
     ├── ResponseTooLargeError          a response body over ``max_response_bytes``
     ├── PipelineTimeout                a pipeline's attempt or total timeout (also a TimeoutError)
+    ├── WaitTimeout                    a wait for a state (a torrent completing) ran past its
+    │                                  deadline (also a TimeoutError)
     ├── CircuitOpenError               the circuit breaker rejected the call (``retry_after``)
     │   └── IsolatedCircuitError       ... because it was isolated by hand (until ``reset()``)
     ├── StoreUnavailableError          a shared store (Redis) failed and the policy is fail-closed
@@ -35,7 +40,8 @@ or ``None`` when no service is involved::
         ├── DownloadNetworkError       the host is unreachable or the transfer broke
         ├── PostProcessingError        merging or converting the file failed
         ├── DownloadStorageError       the disk is full or not writable
-        └── DownloadCancelled          the download was cancelled by the caller
+        ├── DownloadCancelled          the download was cancelled by the caller
+        └── TorrentDownloadError       a torrent stopped in qBittorrent's error state
 
 Two class attributes drive the resilience primitives, which know nothing of HTTP:
 
@@ -55,6 +61,11 @@ from enum import StrEnum
 from typing import Any
 
 __all__ = [
+    "TorrentDownloadError",
+    "WaitTimeout",
+    "InvalidTorrentError",
+    "TorrentNotFoundError",
+    "IPBannedError",
     "AuthenticationError",
     "BulkheadFullError",
     "CircuitOpenError",
@@ -137,6 +148,20 @@ class ConfigError(MediaNestError, ValueError):
     def __init__(self, message: str, *, key: str) -> None:
         super().__init__(message, service="config")
         self.key = key
+
+
+class InvalidTorrentError(MediaNestError, ValueError):
+    """What was given as a torrent is not one: a magnet link without a ``urn:btih``/``urn:btmh``
+    topic, bytes that are not a bencoded ``.torrent`` file, a string that is not an info hash.
+    Raised before anything is sent.
+
+    Attributes:
+        source: What was read: ``"magnet"``, ``"torrent file"`` or ``"hash"``.
+    """
+
+    def __init__(self, message: str, *, source: str) -> None:
+        super().__init__(message, service="qbittorrent")
+        self.source = source
 
 
 class InvalidRequestError(MediaNestError, ValueError):
@@ -310,6 +335,24 @@ class NotFoundError(HTTPStatusError):
     """404: the resource (or the push token, request id, rating key ...) does not exist."""
 
 
+class IPBannedError(AuthenticationError):
+    """qBittorrent refuses to log in from this IP address after too many failed logins
+    (``WebUI\\MaxAuthenticationFailCount``, default 5) until its ban ends
+    (``WebUI\\BanDuration``, default 1 hour) or qBittorrent restarts."""
+
+
+class TorrentNotFoundError(NotFoundError):
+    """404 from a qBittorrent call that names a torrent: no torrent has this hash.
+
+    Attributes:
+        info_hash: The torrent ID asked for (40 hex digits).
+    """
+
+    def __init__(self, message: str, *, info_hash: str, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.info_hash = info_hash
+
+
 class RateLimitedError(HTTPStatusError):
     """429: the service asks us to slow down; ``retry_after`` says for how long.
 
@@ -431,6 +474,21 @@ class BulkheadFullError(MediaNestError):
         self.max_waiting = max_waiting
 
 
+class WaitTimeout(MediaNestError, TimeoutError):
+    """A wait for a state (a torrent completing, a scan finishing) ran past its deadline.
+    Nothing was cancelled on the server: the transfer or scan goes on.
+
+    Attributes:
+        waited: Seconds waited.
+        what: What was awaited, e.g. ``"torrent 0123... completed"``.
+    """
+
+    def __init__(self, message: str, *, service: str | None, waited: float, what: str) -> None:
+        super().__init__(message, service=service)
+        self.waited = waited
+        self.what = what
+
+
 class DecodeError(MediaNestError):
     """A response (or a webhook payload) did not fit the typed model.
 
@@ -534,3 +592,18 @@ class DownloadStorageError(DownloadError):
 
 class DownloadCancelled(DownloadError):
     """The download was cancelled by ``job.cancel()`` or an enclosing cancel scope."""
+
+
+class TorrentDownloadError(DownloadError):
+    """A torrent being awaited entered qBittorrent's ``error`` or ``missingFiles`` state (a
+    full disk, files removed under it): it will not finish without a hand.
+
+    Attributes:
+        info_hash: The torrent ID.
+        state: The state qBittorrent reported.
+    """
+
+    def __init__(self, message: str, *, info_hash: str, state: str, url: str = "") -> None:
+        super().__init__(message, url=url, service="qbittorrent")
+        self.info_hash = info_hash
+        self.state = state

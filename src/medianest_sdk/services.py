@@ -16,11 +16,12 @@ service       timeout  retries (first wait)     breaker             rate limit
 plex          5 s      2 (1 s)                  at 50 % failures    none
 overseerr     10 s     3 (2 s)                  at 30 % failures    none
 uptime_kuma   10 s     2 (1 s)                  at 50 % failures    none
+qbittorrent   10 s     2 (1 s)                  after 3 in a row    none
 ============  =======  =======================  ==================  ===========
 
-``timeout`` bounds each attempt; the breaker samples 30 s and breaks for 30 s. qBittorrent and
-Prowlarr settings (``QBITTORRENT_*``, ``PROWLARR_*``) are read once their adapters exist; a
-mapping naming them now raises :class:`ConfigError`.
+``timeout`` bounds each attempt; the breaker samples 30 s and breaks for 30 s. Prowlarr
+settings (``PROWLARR_*``) are read once its adapter exists; a mapping naming it now raises
+:class:`ConfigError`.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from .health import HealthCheck, HealthMonitor
 from .http import AsyncHTTPClient, ServiceAdapter
 from .overseerr import OverseerrAdapter
 from .plex import PlexAdapter
+from .qbittorrent import QBittorrentAdapter
 from .resilience import CircuitBreaker, ResiliencePipeline, RetryPolicy
 from .resilience.limiter import RateLimiter
 from .secrets import Secret, redact_url
@@ -265,8 +267,54 @@ class UptimeKumaSettings(ServiceSettings):
         )
 
 
-KINDS: tuple[type[ServiceSettings], ...] = (PlexSettings, OverseerrSettings, UptimeKumaSettings)
-NOT_YET = ("qbittorrent", "prowlarr")
+@attrs.frozen(kw_only=True)
+class QBittorrentSettings(ServiceSettings):
+    """qBittorrent's WebUI (``QBITTORRENT_URL``, ``QBITTORRENT_USERNAME``,
+    ``QBITTORRENT_PASSWORD``, or ``QBITTORRENT_API_KEY`` on 5.2+; neither for the
+    localhost-bypass mode). The breaker opens after 3 failures in a row for 30 s: a WebUI that
+    stops answering is usually restarting.
+
+    Attributes:
+        username, password: WebUI credentials (both or neither).
+        api_key: A qBittorrent 5.2+ API key, or ``None``.
+    """
+
+    service: ClassVar[str] = "qbittorrent"
+    env_prefix: ClassVar[str] = "QBITTORRENT_"
+
+    username: str | None = None
+    password: Secret | None = attrs.field(default=None, converter=_optional_secret)
+    api_key: Secret | None = attrs.field(default=None, converter=_optional_secret)
+    consecutive_failures: int | None = attrs.field(default=3, validator=_between(1, 1000))
+
+    def __attrs_post_init__(self) -> None:
+        if (self.username is None) != (self.password is None):
+            raise _invalid("password", "and username must be given together")
+        if self.password is not None and self.api_key is not None:
+            raise _invalid("api_key", "cannot be given with a username and password")
+
+    def adapter(
+        self, *, hooks: EventHooks | None = None, http_client: AsyncHTTPClient | None = None
+    ) -> QBittorrentAdapter:
+        """A :class:`~medianest_sdk.QBittorrentAdapter` with :meth:`pipeline`."""
+        return QBittorrentAdapter(
+            self.url,
+            username=self.username,
+            password=self.password,
+            api_key=self.api_key,
+            pipeline=self.pipeline(hooks=hooks),
+            http_client=http_client,
+            hooks=hooks,
+        )
+
+
+KINDS: tuple[type[ServiceSettings], ...] = (
+    PlexSettings,
+    OverseerrSettings,
+    UptimeKumaSettings,
+    QBittorrentSettings,
+)
+NOT_YET = ("prowlarr",)
 
 _converter = cattrs.Converter(forbid_extra_keys=True)
 
@@ -345,9 +393,11 @@ class Services:
         plex: A :class:`~medianest_sdk.PlexAdapter`, or ``None`` when Plex is not configured.
         overseerr: An :class:`~medianest_sdk.OverseerrAdapter`, or ``None``.
         uptime_kuma: An :class:`~medianest_sdk.UptimeKumaAdapter`, or ``None``.
+        qbittorrent: A :class:`~medianest_sdk.QBittorrentAdapter`, or ``None``.
 
     Args:
-        plex, overseerr, uptime_kuma: Each service's settings; ``None``: not used.
+        plex, overseerr, uptime_kuma, qbittorrent: Each service's settings; ``None``: not
+            used.
         hooks: Receive every event of every adapter and its pipeline.
         http_client: One ``httpx.AsyncClient`` shared by every adapter (the caller closes it).
 
@@ -361,11 +411,12 @@ class Services:
         plex: PlexSettings | None = None,
         overseerr: OverseerrSettings | None = None,
         uptime_kuma: UptimeKumaSettings | None = None,
+        qbittorrent: QBittorrentSettings | None = None,
         hooks: EventHooks | None = None,
         http_client: AsyncHTTPClient | None = None,
     ) -> None:
         self.settings: dict[str, ServiceSettings] = {
-            s.service: s for s in (plex, overseerr, uptime_kuma) if s is not None
+            s.service: s for s in (plex, overseerr, uptime_kuma, qbittorrent) if s is not None
         }
         self._plex = plex.adapter(hooks=hooks, http_client=http_client) if plex else None
         self._overseerr = (
@@ -373,6 +424,9 @@ class Services:
         )
         self._uptime_kuma = (
             uptime_kuma.adapter(hooks=hooks, http_client=http_client) if uptime_kuma else None
+        )
+        self._qbittorrent = (
+            qbittorrent.adapter(hooks=hooks, http_client=http_client) if qbittorrent else None
         )
 
     @property
@@ -390,15 +444,26 @@ class Services:
         """The Uptime Kuma adapter, or ``None``."""
         return self._uptime_kuma
 
+    @property
+    def qbittorrent(self) -> QBittorrentAdapter | None:
+        """The qBittorrent adapter, or ``None``."""
+        return self._qbittorrent
+
     def __repr__(self) -> str:
         return f"Services({', '.join(self.settings) or 'none'})"
 
-    def _adapters(self) -> Iterator[tuple[str, PlexAdapter | OverseerrAdapter | UptimeKumaAdapter]]:
-        for name, adapter in (
+    def _adapters(
+        self,
+    ) -> Iterator[
+        tuple[str, PlexAdapter | OverseerrAdapter | UptimeKumaAdapter | QBittorrentAdapter]
+    ]:
+        adapters = (
             ("plex", self._plex),
             ("overseerr", self._overseerr),
             ("uptime_kuma", self._uptime_kuma),
-        ):
+            ("qbittorrent", self._qbittorrent),
+        )
+        for name, adapter in adapters:
             if adapter is not None:
                 yield name, adapter
 

@@ -1,7 +1,7 @@
 """Helpers for testing code that uses medianest-sdk: in-memory service fakes with fault
 injection, a manual clock, and event capture.
 
-``FakePlex``, ``FakeSeerr`` and ``FakeUptimeKuma`` answer an adapter in memory through
+``FakePlex``, ``FakeSeerr``, ``FakeUptimeKuma`` and ``FakeQBittorrent`` answer an adapter in memory through
 ``fake.http_client()``; ``fake.faults`` makes them slow, failing, rate-limited or malformed
 on demand (:class:`Faults`).
 
@@ -24,6 +24,7 @@ import anyio.lowlevel
 from .http.fake import FakeService, Faults, fake_http_client
 from .overseerr.fake import FakeSeerr
 from .plex.fake import FakePlex
+from .qbittorrent.fake import FakeQBittorrent
 from .uptime_kuma.fake import FakeUptimeKuma
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FakePlex",
+    "FakeQBittorrent",
     "FakeSeerr",
     "FakeService",
     "FakeUptimeKuma",

@@ -146,6 +146,10 @@ class ServiceClient:
         refine_error: Gives a status error the service's own meaning before anything sees it
             (the pipeline's retry and breaker included): ``error -> error``. Adapters use it,
             e.g. Overseerr's 500 naming TMDB becomes :class:`UpstreamUnavailableError`.
+        keep_cookies: ``False``: cookies a response sets are not kept in the httpx client's
+            cookie jar (a borrowed client's included), for an adapter that holds a session
+            cookie itself, per adapter and redacted (qBittorrent's ``SID``); read them from
+            the :class:`Response` of :meth:`request`. Default ``True`` (httpx's behaviour).
 
     Raises:
         ValueError: ``base_url`` is not http(s), or a bound is below 0 (1 for connections).
@@ -185,6 +189,7 @@ class ServiceClient:
         hooks: EventHooks | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         refine_error: Callable[[HTTPStatusError], HTTPStatusError] | None = None,
+        keep_cookies: bool = True,
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise ValueError(
@@ -203,6 +208,7 @@ class ServiceClient:
         self.max_redirects = max_redirects
         self.max_response_bytes = max_response_bytes
         self.refine_error = refine_error
+        self.keep_cookies = keep_cookies
         self.hooks = hooks if hooks is not None else EventHooks()
         self._secrets: list[Secret] = list(secrets)
         self._headers = self._reveal(headers or {})
@@ -267,6 +273,11 @@ class ServiceClient:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+    @property
+    def closed(self) -> bool:
+        """:meth:`aclose` was called."""
+        return self._closed
 
     async def aclose(self) -> None:
         """Close the owned httpx client (a borrowed one is left open). Idempotent."""
@@ -355,6 +366,7 @@ class ServiceClient:
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         data: Mapping[str, Any] | None = None,
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
         content: bytes | str | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -368,6 +380,8 @@ class ServiceClient:
             method: HTTP method.
             path: Path under ``base_url`` (or an absolute URL).
             params, json, data, content, headers: As for ``httpx.AsyncClient.request``.
+            files: Parts of a ``multipart/form-data`` body (RFC 7578), each
+                ``field -> (filename, bytes, content type)``, sent with ``data``'s fields.
             timeout: Seconds or :class:`Timeout` for this call only.
             retry_safe: Whether the pipeline may retry after a transient failure that might
                 have reached the service. Default: ``True`` for idempotent methods.
@@ -392,6 +406,7 @@ class ServiceClient:
                 params=params,
                 json=json,
                 data=data,
+                files=files,
                 content=content,
                 headers=headers,
                 timeout=timeout,
@@ -572,6 +587,8 @@ class ServiceClient:
         *,
         timeout: float | httpx.Timeout | None = None,
         version: Callable[[httpx.Response], str | None] | None = None,
+        headers: Mapping[str, str] | None = None,
+        secrets: Sequence[Secret] = (),
     ) -> HealthReport:
         """GET ``path`` once, outside the pipeline, and report health with latency.
 
@@ -583,6 +600,8 @@ class ServiceClient:
             timeout: Overrides the client's timeout for the probe.
             version: Extracts the service version from a successful :class:`Response`; if it
                 raises, the report has no version.
+            headers, secrets: Per-call headers (a session cookie) and the secrets among them,
+                as for :meth:`request`.
 
         The report carries the pipeline breaker's state; an open or isolated breaker makes a
         passing probe ``"degraded"``.
@@ -590,7 +609,9 @@ class ServiceClient:
         breaker_state = self.breaker_state
         start = time.perf_counter()
         try:
-            response = await self._send("GET", path, timeout=timeout, attempt=1)
+            response = await self._send(
+                "GET", path, timeout=timeout, attempt=1, headers=headers, secrets=secrets
+            )
         except MediaNestError as exc:
             latency = None if isinstance(exc, TransportError) else _ms_since(start)
             degraded = exc.transient and not isinstance(exc, ConnectError)
@@ -598,7 +619,7 @@ class ServiceClient:
                 service=self.service,
                 status="degraded" if degraded else "unhealthy",
                 latency_ms=latency,
-                error=f"{type(exc).__name__}: {self.redact(exc.message)}",
+                error=f"{type(exc).__name__}: {self.redact(exc.message, secrets)}",
                 breaker_state=breaker_state,
             )
         found = None
@@ -628,6 +649,7 @@ class ServiceClient:
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         data: Mapping[str, Any] | None = None,
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
         content: bytes | str | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -654,6 +676,7 @@ class ServiceClient:
                 params=all_params,
                 json=json,
                 data=data,
+                files=files,
                 content=content,
                 headers=all_headers,
                 timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else _as_timeout(timeout),
@@ -703,6 +726,8 @@ class ServiceClient:
             response = await self._client.send(
                 request, stream=True, follow_redirects=False, auth=auth
             )
+            if not self.keep_cookies and "set-cookie" in response.headers:
+                self._forget_cookies(response)
             try:
                 if response.status_code in _REDIRECTS and "location" in response.headers:
                     request = self._redirected(request, response, secrets)
@@ -750,16 +775,23 @@ class ServiceClient:
             method = "GET"
         headers = request.headers.copy()
         body = None
-        if method == request.method and status in (307, 308):
-            body = request.content
+        if method == request.method:  # 307, 308 and a kept method resend the body
+            body = request.read()  # a multipart body is a stream until read
         else:
             for name in ("content-length", "content-type", "transfer-encoding"):
                 headers.pop(name, None)
-            if method == request.method:
-                body = request.content
         return httpx.Request(
             method, target, headers=headers, content=body, extensions=request.extensions
         )
+
+    def _forget_cookies(self, response: httpx.Response) -> None:
+        """Drop from the client's jar the cookies ``response`` just set (``keep_cookies``)."""
+        jar = self._client.cookies.jar
+        for cookie in response.cookies.jar:
+            try:
+                jar.clear(cookie.domain, cookie.path, cookie.name)
+            except KeyError:  # the jar refused it (another domain, already expired)
+                pass
 
     async def _read_body(self, response: httpx.Response, secrets: Sequence[Secret]) -> None:
         """Read the body (decoded), refusing one over ``max_response_bytes``."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import (
     Awaitable,
     Callable,
+    Iterable,
     Iterator,
     Mapping,
     Sequence,
@@ -60,11 +61,31 @@ from medianest_sdk.plex.models import (
     ServerInfo,
 )
 from medianest_sdk.plex.signin import PlexPinAuth as _PlexPinAuth
+from medianest_sdk.qbittorrent import TorrentSource
+from medianest_sdk.qbittorrent.adapter import AddResult, TorrentFilter
+from medianest_sdk.qbittorrent.adapter import QBittorrentAdapter as _QBittorrentAdapter
+from medianest_sdk.qbittorrent.maindata import MainDataUpdate
+from medianest_sdk.qbittorrent.models import (
+    BuildInfo,
+    Category,
+    Peer,
+    Preferences,
+    Torrent,
+    TorrentFile,
+    TorrentProperties,
+    Tracker,
+    TransferInfo,
+)
 from medianest_sdk.resilience import Clock
 from medianest_sdk.resilience.cache import Cache
 from medianest_sdk.resilience.limiter import RateLimiter
 from medianest_sdk.secrets import Secret
-from medianest_sdk.services import OverseerrSettings, PlexSettings, UptimeKumaSettings
+from medianest_sdk.services import (
+    OverseerrSettings,
+    PlexSettings,
+    QBittorrentSettings,
+    UptimeKumaSettings,
+)
 from medianest_sdk.services import Services as _Services
 from medianest_sdk.sync.runtime import Twin, call, enter, iterate, unwrap, unwrap_any
 from medianest_sdk.uptime_kuma.adapter import BadgeKind
@@ -91,6 +112,7 @@ __all__ = [
     "OverseerrAdapter",
     "PlexAdapter",
     "PlexPinAuth",
+    "QBittorrentAdapter",
     "ServiceClient",
     "Services",
     "UptimeKumaAdapter",
@@ -137,6 +159,7 @@ class ServiceClient(Twin):
         hooks: EventHooks | None = None,
         transport: AsyncTransport | None = None,
         refine_error: Callable[[HTTPStatusError], HTTPStatusError] | None = None,
+        keep_cookies: bool = True,
     ) -> None:
         self._async = call(
             _make(
@@ -156,6 +179,7 @@ class ServiceClient(Twin):
                     hooks=unwrap(hooks),
                     transport=unwrap(transport),
                     refine_error=unwrap(refine_error),
+                    keep_cookies=unwrap(keep_cookies),
                 )
             )
         )
@@ -201,6 +225,11 @@ class ServiceClient(Twin):
         return self._async.cache_key(
             unwrap(path), unwrap(params), headers=unwrap(headers), secrets=unwrap(secrets)
         )
+
+    @property
+    def closed(self) -> bool:
+        """:meth:`aclose` was called."""
+        return self._async.closed
 
     def decode(self, data: Any, model: type[T], endpoint: str) -> T:
         """Structure parsed JSON into ``model``; see :func:`medianest_sdk.decoding.decode`.
@@ -326,6 +355,8 @@ class ServiceClient(Twin):
         *,
         timeout: float | Timeout | None = None,
         version: Callable[[Response], str | None] | None = None,
+        headers: Mapping[str, str] | None = None,
+        secrets: Sequence[Secret] = (),
     ) -> HealthReport:
         """GET ``path`` once, outside the pipeline, and report health with latency.
 
@@ -337,13 +368,19 @@ class ServiceClient(Twin):
             timeout: Overrides the client's timeout for the probe.
             version: Extracts the service version from a successful :class:`Response`; if it
                 raises, the report has no version.
+            headers, secrets: Per-call headers (a session cookie) and the secrets among them,
+                as for :meth:`request`.
 
         The report carries the pipeline breaker's state; an open or isolated breaker makes a
         passing probe ``"degraded"``.
         """
         return call(
             lambda: self._async.probe(
-                unwrap(path), timeout=unwrap(timeout), version=unwrap(version)
+                unwrap(path),
+                timeout=unwrap(timeout),
+                version=unwrap(version),
+                headers=unwrap(headers),
+                secrets=unwrap(secrets),
             )
         )
 
@@ -361,6 +398,7 @@ class ServiceClient(Twin):
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         data: Mapping[str, Any] | None = None,
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
         content: bytes | str | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: float | Timeout | None = None,
@@ -374,6 +412,8 @@ class ServiceClient(Twin):
             method: HTTP method.
             path: Path under ``base_url`` (or an absolute URL).
             params, json, data, content, headers: As for ``httpx.AsyncClient.request``.
+            files: Parts of a ``multipart/form-data`` body (RFC 7578), each
+                ``field -> (filename, bytes, content type)``, sent with ``data``'s fields.
             timeout: Seconds or :class:`Timeout` for this call only.
             retry_safe: Whether the pipeline may retry after a transient failure that might
                 have reached the service. Default: ``True`` for idempotent methods.
@@ -392,6 +432,7 @@ class ServiceClient(Twin):
                 params=unwrap(params),
                 json=unwrap(json),
                 data=unwrap(data),
+                files=unwrap(files),
                 content=unwrap(content),
                 headers=unwrap(headers),
                 timeout=unwrap(timeout),
@@ -1477,6 +1518,527 @@ class UptimeKumaAdapter(Twin):
         return call(lambda: self._async.status_page(unwrap(slug), fresh=unwrap(fresh)))
 
 
+class QBittorrentAdapter(Twin):
+    """Blocking twin of :class:`medianest_sdk.QBittorrentAdapter`: the same arguments, return
+    types and exceptions, without ``await`` (see :mod:`medianest_sdk.sync`).
+
+    An async client for one qBittorrent instance (WebUI API v2, qBittorrent 4.1-5.x).
+    """
+
+    _async: _QBittorrentAdapter
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        username: str | None = None,
+        password: str | Secret | None = None,
+        api_key: str | Secret | None = None,
+        pipeline: Pipeline | None = None,
+        http_client: AsyncHTTPClient | None = None,
+        timeout: float | Timeout | None = None,
+        hooks: EventHooks | None = None,
+    ) -> None:
+        self._async = call(
+            _make(
+                lambda: _QBittorrentAdapter(
+                    unwrap(base_url),
+                    username=unwrap(username),
+                    password=unwrap(password),
+                    api_key=unwrap(api_key),
+                    pipeline=unwrap(pipeline),
+                    http_client=unwrap(http_client),
+                    timeout=unwrap(timeout),
+                    hooks=unwrap(hooks),
+                )
+            )
+        )
+
+    @classmethod
+    def _wrap(cls, inner: _QBittorrentAdapter) -> QBittorrentAdapter:
+        twin = cls.__new__(cls)
+        twin._async = inner
+        return twin
+
+    def __enter__(self) -> QBittorrentAdapter:
+        """Enter the async context manager (in one task on the loop)."""
+        self._context = enter(self._async)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        """Leave it, in the task that entered it."""
+        self._context.__exit__(*exc)
+
+    def aclose(self) -> None:
+        """Log out (best effort: within :data:`LOGOUT_TIMEOUT` seconds; a failure is not
+        raised, the server ends the session after its timeout), then close the client.
+        """
+        return call(lambda: self._async.aclose())
+
+    def add(
+        self,
+        source: TorrentSource,
+        *,
+        category: str | None = None,
+        tags: Iterable[str] = (),
+        save_path: str | None = None,
+        stopped: bool = False,
+        skip_checking: bool = False,
+        sequential: bool = False,
+        first_last_piece: bool = False,
+        rename: str | None = None,
+        dl_limit: int | None = None,
+        up_limit: int | None = None,
+        ratio_limit: float | None = None,
+        seeding_time_limit: int | None = None,
+        auto_tmm: bool | None = None,
+    ) -> AddResult:
+        """Add one torrent. ``POST /api/v2/torrents/add``.
+
+        The info hash is computed here first (magnet links and ``.torrent`` files, see
+        :mod:`~medianest_sdk.qbittorrent.hashes`), so the result names the torrent; a torrent
+        qBittorrent already has is reported (``duplicate=True``), not raised. The call is never
+        retried once it may have reached the server; calling ``add`` again after a failure is
+        safe, since a duplicate is harmless.
+
+        Args:
+            source: A magnet link, an ``http(s)`` URL of a ``.torrent``, the bytes of one, or
+                its path (read in a worker thread).
+            category: An existing category's name.
+            tags: Tags to set (created when missing).
+            save_path: Where to save (default: qBittorrent's, or the category's).
+            stopped: Add stopped (paused on 4.x).
+            skip_checking: Do not hash-check files already on disk.
+            sequential: Download pieces in order.
+            first_last_piece: Download the first and last pieces first.
+            rename: The torrent's display name.
+            dl_limit, up_limit: Limits in bytes/s.
+            ratio_limit: Share ratio after which seeding stops (``-1``: none).
+            seeding_time_limit: Minutes of seeding after which it stops (qBittorrent's unit).
+            auto_tmm: Automatic torrent management (save path from the category).
+
+        Raises:
+            InvalidTorrentError: ``source`` is not a magnet link, URL or torrent file, or
+                qBittorrent refused it as invalid (415), or refused it without having it.
+            TransportError, HTTPStatusError: the call failed.
+        """
+        return call(
+            lambda: self._async.add(
+                unwrap(source),
+                category=unwrap(category),
+                tags=unwrap(tags),
+                save_path=unwrap(save_path),
+                stopped=unwrap(stopped),
+                skip_checking=unwrap(skip_checking),
+                sequential=unwrap(sequential),
+                first_last_piece=unwrap(first_last_piece),
+                rename=unwrap(rename),
+                dl_limit=unwrap(dl_limit),
+                up_limit=unwrap(up_limit),
+                ratio_limit=unwrap(ratio_limit),
+                seeding_time_limit=unwrap(seeding_time_limit),
+                auto_tmm=unwrap(auto_tmm),
+            )
+        )
+
+    def add_peers(self, hashes: Iterable[str] | str, peers: Iterable[str]) -> None:
+        """Connect torrents to peers given as ``"host:port"``. ``POST torrents/addPeers``.
+
+        Raises:
+            InvalidTorrentError: a hash is not a hash.
+        """
+        return call(lambda: self._async.add_peers(unwrap(hashes), unwrap(peers)))
+
+    def add_tags(self, hashes: Iterable[str] | str, tags: Iterable[str]) -> None:
+        """Add tags to torrents (creating them). ``POST /api/v2/torrents/addTags``."""
+        return call(lambda: self._async.add_tags(unwrap(hashes), unwrap(tags)))
+
+    def add_trackers(self, info_hash: str, urls: Iterable[str]) -> None:
+        """Add tracker URLs to a torrent. ``POST /api/v2/torrents/addTrackers``."""
+        return call(lambda: self._async.add_trackers(unwrap(info_hash), unwrap(urls)))
+
+    def alternative_speed_limits(self) -> bool:
+        """Whether the alternative speed limits are on. ``GET transfer/speedLimitsMode``."""
+        return call(lambda: self._async.alternative_speed_limits())
+
+    def api_version(self) -> tuple[int, ...]:
+        """The WebUI API version, e.g. ``(2, 11, 4)``; asked once, then remembered.
+        ``GET /api/v2/app/webapiVersion``.
+
+        Raises:
+            DecodeError: the answer is not a dotted version.
+        """
+        return call(lambda: self._async.api_version())
+
+    def build_info(self) -> BuildInfo:
+        """Library versions (Qt, libtorrent, Boost, OpenSSL, zlib). ``GET app/buildInfo``."""
+        return call(lambda: self._async.build_info())
+
+    def categories(self) -> dict[str, Category]:
+        """Categories by name. ``GET /api/v2/torrents/categories``."""
+        return call(lambda: self._async.categories())
+
+    def create_category(self, name: str, save_path: str = "") -> None:
+        """Create a category. ``POST /api/v2/torrents/createCategory``.
+
+        Raises:
+            HTTPStatusError: 400 empty name, 409 invalid name or already there.
+        """
+        return call(lambda: self._async.create_category(unwrap(name), unwrap(save_path)))
+
+    def create_tags(self, tags: Iterable[str]) -> None:
+        """Create tags. ``POST /api/v2/torrents/createTags``."""
+        return call(lambda: self._async.create_tags(unwrap(tags)))
+
+    def default_save_path(self) -> str:
+        """Where torrents are saved by default. ``GET /api/v2/app/defaultSavePath``."""
+        return call(lambda: self._async.default_save_path())
+
+    def delete(self, hashes: Iterable[str] | str, *, delete_files: bool = False) -> None:
+        """Remove torrents; with ``delete_files`` also their downloaded data.
+        ``POST /api/v2/torrents/delete``. Unknown hashes are ignored by the server.
+        """
+        return call(lambda: self._async.delete(unwrap(hashes), delete_files=unwrap(delete_files)))
+
+    def delete_tags(self, tags: Iterable[str]) -> None:
+        """Delete tags (removing them from torrents). ``POST /api/v2/torrents/deleteTags``."""
+        return call(lambda: self._async.delete_tags(unwrap(tags)))
+
+    def edit_category(self, name: str, save_path: str) -> None:
+        """Change a category's save path. ``POST /api/v2/torrents/editCategory``.
+
+        Raises:
+            HTTPStatusError: 409, no such category.
+        """
+        return call(lambda: self._async.edit_category(unwrap(name), unwrap(save_path)))
+
+    def edit_tracker(self, info_hash: str, orig_url: str, new_url: str) -> None:
+        """Replace one tracker URL. ``POST /api/v2/torrents/editTracker``.
+
+        Raises:
+            TorrentNotFoundError: no such torrent (qBittorrent also answers 404 when
+                ``orig_url`` is not one of its trackers).
+            HTTPStatusError: 400 ``new_url`` invalid, 409 ``new_url`` already there.
+        """
+        return call(
+            lambda: self._async.edit_tracker(unwrap(info_hash), unwrap(orig_url), unwrap(new_url))
+        )
+
+    def files(self, info_hash: str) -> list[TorrentFile]:
+        """A torrent's files, in index order. ``GET /api/v2/torrents/files?hash=``.
+
+        Raises:
+            TorrentNotFoundError: no such torrent.
+        """
+        return call(lambda: self._async.files(unwrap(info_hash)))
+
+    def health(self) -> HealthReport:
+        """Whether qBittorrent answers ``GET /api/v2/app/version`` (logging in first when the
+        adapter has credentials), with latency and version. Never raises for a failed check.
+        """
+        return call(lambda: self._async.health())
+
+    @property
+    def logged_in(self) -> bool:
+        """A session cookie is held (``False`` before the first call and after ``logout``)."""
+        return self._async.logged_in
+
+    def login(self) -> None:
+        """Log in now (calls log in by themselves when needed). ``POST /api/v2/auth/login``.
+
+        Raises:
+            AuthenticationError: wrong username or password (``"Fails."`` before 5.2, 401
+                since).
+            IPBannedError: qBittorrent banned this IP after too many failed logins.
+            ValueError: the adapter has no username and password.
+        """
+        return call(lambda: self._async.login())
+
+    def logout(self) -> None:
+        """End the session on the server. ``POST /api/v2/auth/logout``. No session: nothing.
+
+        Raises:
+            TransportError, HTTPStatusError: the server did not answer 2xx.
+        """
+        return call(lambda: self._async.logout())
+
+    def peers(self, info_hash: str) -> dict[str, Peer]:
+        """A torrent's connected peers, keyed ``"ip:port"``.
+        ``GET /api/v2/sync/torrentPeers?hash=&rid=0``.
+
+        Raises:
+            TorrentNotFoundError: no such torrent.
+        """
+        return call(lambda: self._async.peers(unwrap(info_hash)))
+
+    def preferences(self) -> Preferences:
+        """The common preferences, typed. ``GET /api/v2/app/preferences``."""
+        return call(lambda: self._async.preferences())
+
+    def properties(self, info_hash: str) -> TorrentProperties:
+        """A torrent's general properties. ``GET /api/v2/torrents/properties?hash=``.
+
+        Raises:
+            TorrentNotFoundError: no such torrent.
+        """
+        return call(lambda: self._async.properties(unwrap(info_hash)))
+
+    def raw_preferences(self) -> dict[str, Any]:
+        """Every preference, as qBittorrent names them. ``GET /api/v2/app/preferences``.
+
+        Raises:
+            DecodeError: the answer is not a JSON object.
+        """
+        return call(lambda: self._async.raw_preferences())
+
+    def reannounce(self, hashes: Iterable[str] | str) -> None:
+        """Announce to trackers now. ``POST /api/v2/torrents/reannounce``."""
+        return call(lambda: self._async.reannounce(unwrap(hashes)))
+
+    def recheck(self, hashes: Iterable[str] | str) -> None:
+        """Hash-check torrents' files again. ``POST /api/v2/torrents/recheck``."""
+        return call(lambda: self._async.recheck(unwrap(hashes)))
+
+    def remove_categories(self, names: Iterable[str]) -> None:
+        """Delete categories (their torrents stay). ``POST torrents/removeCategories``."""
+        return call(lambda: self._async.remove_categories(unwrap(names)))
+
+    def remove_tags(self, hashes: Iterable[str] | str, tags: Iterable[str] = ()) -> None:
+        """Remove tags from torrents (no tags: all of them). ``POST torrents/removeTags``."""
+        return call(lambda: self._async.remove_tags(unwrap(hashes), unwrap(tags)))
+
+    def remove_trackers(self, info_hash: str, urls: Iterable[str]) -> None:
+        """Remove trackers from a torrent. ``POST /api/v2/torrents/removeTrackers``."""
+        return call(lambda: self._async.remove_trackers(unwrap(info_hash), unwrap(urls)))
+
+    def rename_file(self, info_hash: str, old_path: str, new_path: str) -> None:
+        """Rename a file of a torrent (paths relative to the torrent's root).
+        ``POST /api/v2/torrents/renameFile``.
+
+        Raises:
+            TorrentNotFoundError: no such torrent.
+            HTTPStatusError: 409, a bad or taken path.
+        """
+        return call(
+            lambda: self._async.rename_file(unwrap(info_hash), unwrap(old_path), unwrap(new_path))
+        )
+
+    def set_alternative_speed_limits(self, enabled: bool) -> None:
+        """Turn the alternative speed limits on or off (toggled only when they differ).
+        ``POST /api/v2/transfer/toggleSpeedLimitsMode``.
+        """
+        return call(lambda: self._async.set_alternative_speed_limits(unwrap(enabled)))
+
+    def set_category(self, hashes: Iterable[str] | str, category: str) -> None:
+        """Set torrents' category (``""`` removes it). ``POST torrents/setCategory``.
+
+        Raises:
+            HTTPStatusError: 409, the category does not exist.
+        """
+        return call(lambda: self._async.set_category(unwrap(hashes), unwrap(category)))
+
+    def set_download_limit(self, hashes: Iterable[str] | str, limit: int) -> None:
+        """Per-torrent download limit in bytes/s (0: none). ``POST torrents/setDownloadLimit``."""
+        return call(lambda: self._async.set_download_limit(unwrap(hashes), unwrap(limit)))
+
+    def set_file_priority(
+        self, info_hash: str, file_ids: Iterable[int], priority: Literal[0, 1, 6, 7]
+    ) -> None:
+        """Set files' priority: 0 skip, 1 normal, 6 high, 7 maximal (``TorrentFile.index``).
+        ``POST /api/v2/torrents/filePrio``.
+
+        Raises:
+            TorrentNotFoundError: no such torrent.
+            HTTPStatusError: 400 bad priority or file id, 409 metadata not downloaded yet.
+        """
+        return call(
+            lambda: self._async.set_file_priority(
+                unwrap(info_hash), unwrap(file_ids), unwrap(priority)
+            )
+        )
+
+    def set_location(self, hashes: Iterable[str] | str, location: str) -> None:
+        """Move torrents' data to ``location``. ``POST /api/v2/torrents/setLocation``.
+
+        Raises:
+            HTTPStatusError: 400 empty path, 403 not writable, 409 cannot create it.
+        """
+        return call(lambda: self._async.set_location(unwrap(hashes), unwrap(location)))
+
+    def set_preferences(self, changes: Mapping[str, Any]) -> None:
+        """Change preferences, keyed as :meth:`raw_preferences` names them (``{"dl_limit":
+        1_048_576, "save_path": "/data"}``); keys not given stay. ``POST app/setPreferences``.
+
+        Raises:
+            InvalidRequestError: a value is not JSON-serialisable.
+        """
+        return call(lambda: self._async.set_preferences(unwrap(changes)))
+
+    def set_share_limits(
+        self,
+        hashes: Iterable[str] | str,
+        *,
+        ratio_limit: float = -2,
+        seeding_time_limit: int = -2,
+        inactive_seeding_time_limit: int = -2,
+    ) -> None:
+        """Share limits: ``-2`` the global limit, ``-1`` none, else the ratio or minutes.
+        ``POST /api/v2/torrents/setShareLimits``.
+        """
+        return call(
+            lambda: self._async.set_share_limits(
+                unwrap(hashes),
+                ratio_limit=unwrap(ratio_limit),
+                seeding_time_limit=unwrap(seeding_time_limit),
+                inactive_seeding_time_limit=unwrap(inactive_seeding_time_limit),
+            )
+        )
+
+    def set_speed_limits(self, *, download: int | None = None, upload: int | None = None) -> None:
+        """Set global limits in bytes/s (0: none); ``None`` leaves one as it is.
+        ``POST /api/v2/transfer/setDownloadLimit`` and ``setUploadLimit``.
+        """
+        return call(
+            lambda: self._async.set_speed_limits(download=unwrap(download), upload=unwrap(upload))
+        )
+
+    def set_upload_limit(self, hashes: Iterable[str] | str, limit: int) -> None:
+        """Per-torrent upload limit in bytes/s (0: none). ``POST torrents/setUploadLimit``."""
+        return call(lambda: self._async.set_upload_limit(unwrap(hashes), unwrap(limit)))
+
+    def speed_limits(self) -> tuple[int, int]:
+        """The global ``(download, upload)`` limits in bytes/s (0: none) now in force.
+        ``GET /api/v2/transfer/downloadLimit`` and ``uploadLimit``.
+
+        Raises:
+            DecodeError: an answer is not a whole number.
+        """
+        return call(lambda: self._async.speed_limits())
+
+    def start(self, hashes: Iterable[str] | str) -> None:
+        """Start torrents (``"all"`` for every one). ``POST torrents/start`` on qBittorrent 5,
+        ``torrents/resume`` before.
+        """
+        return call(lambda: self._async.start(unwrap(hashes)))
+
+    def stop(self, hashes: Iterable[str] | str) -> None:
+        """Stop torrents (``"all"`` for every one). ``POST torrents/stop`` on qBittorrent 5
+        (WebUI API 2.11+), ``torrents/pause`` before: chosen by :meth:`api_version`.
+        """
+        return call(lambda: self._async.stop(unwrap(hashes)))
+
+    def tags(self) -> list[str]:
+        """Every tag. ``GET /api/v2/torrents/tags``."""
+        return call(lambda: self._async.tags())
+
+    def torrent(self, info_hash: str) -> Torrent:
+        """One torrent by its ID. ``GET /api/v2/torrents/info?hashes=``.
+
+        Raises:
+            TorrentNotFoundError: no such torrent.
+            InvalidTorrentError: ``info_hash`` is not a hash.
+        """
+        return call(lambda: self._async.torrent(unwrap(info_hash)))
+
+    def torrents(
+        self,
+        *,
+        filter: TorrentFilter | None = None,
+        category: str | None = None,
+        tag: str | None = None,
+        hashes: Iterable[str] | None = None,
+        sort: str | None = None,
+        reverse: bool = False,
+        limit: int | None = None,
+        offset: int | None = None,
+    ) -> list[Torrent]:
+        """Torrents, filtered and sorted by the server. ``GET /api/v2/torrents/info``.
+
+        Args:
+            filter: A state filter (see :data:`TorrentFilter`).
+            category: Only this category (``""``: uncategorised).
+            tag: Only this tag (``""``: untagged).
+            hashes: Only these torrent IDs.
+            sort: A :class:`Torrent` field to sort by (``"added_on"``, ``"name"``...).
+            reverse: Descending order.
+            limit, offset: A page of the result.
+
+        Raises:
+            InvalidTorrentError: a hash is not 40 hex digits (or base32).
+            DecodeError: the answer does not fit.
+        """
+        return call(
+            lambda: self._async.torrents(
+                filter=unwrap(filter),
+                category=unwrap(category),
+                tag=unwrap(tag),
+                hashes=unwrap(hashes),
+                sort=unwrap(sort),
+                reverse=unwrap(reverse),
+                limit=unwrap(limit),
+                offset=unwrap(offset),
+            )
+        )
+
+    def trackers(self, info_hash: str) -> list[Tracker]:
+        """A torrent's trackers (DHT, PeX and LSD pseudo-rows first).
+        ``GET /api/v2/torrents/trackers?hash=``.
+
+        Raises:
+            TorrentNotFoundError: no such torrent.
+        """
+        return call(lambda: self._async.trackers(unwrap(info_hash)))
+
+    def transfer_info(self) -> TransferInfo:
+        """Global speeds, session totals and limits. ``GET /api/v2/transfer/info``."""
+        return call(lambda: self._async.transfer_info())
+
+    def version(self) -> str:
+        """qBittorrent's version, e.g. ``"v5.1.2"``. ``GET /api/v2/app/version``."""
+        return call(lambda: self._async.version())
+
+    def wait_completed(self, info_hash: str, *, timeout: float, interval: float = 1.0) -> Torrent:
+        """Wait until a torrent has every wanted piece (progress 1.0, not checking), following
+        :meth:`watch`; return it as it is then.
+
+        Args:
+            info_hash: The torrent ID.
+            timeout: Seconds to wait at most.
+            interval: Seconds between polls.
+
+        Raises:
+            WaitTimeout: not complete after ``timeout`` seconds (the download goes on).
+            TorrentNotFoundError: the torrent is not (or no longer) there.
+            TorrentDownloadError: it entered the ``error`` or ``missingFiles`` state.
+        """
+        return call(
+            lambda: self._async.wait_completed(
+                unwrap(info_hash), timeout=unwrap(timeout), interval=unwrap(interval)
+            )
+        )
+
+    def watch(self, *, interval: float = 1.0) -> Iterator[MainDataUpdate]:
+        """Follow every torrent with one small request per ``interval`` seconds.
+        ``GET /api/v2/sync/maindata?rid=``.
+
+        Each answer carries only what changed since the previous one (the ``rid`` protocol),
+        however many torrents there are; each is yielded as a :class:`MainDataUpdate` with the
+        typed changes (added, updated with the changed fields, removed) and the whole state.
+        The first update is a full one; after a server restart the server sends a full update
+        again and the changes say what differs.
+
+        Args:
+            interval: Seconds between requests (after the previous answer), >= 0.
+
+        Raises:
+            ValueError: ``interval`` is negative or not finite.
+            DecodeError: an answer does not fit (the iteration ends).
+            TransportError, HTTPStatusError: a request failed (use a pipeline with retry to
+                ride over short outages).
+        """
+        return iterate(lambda: self._async.watch(interval=unwrap(interval)))
+
+
 class YtDlpRunner(Twin):
     """Blocking twin of :class:`medianest_sdk.YtDlpRunner`: the same arguments, return
     types and exceptions, without ``await`` (see :mod:`medianest_sdk.sync`).
@@ -1930,6 +2492,7 @@ class Services(Twin):
         plex: PlexSettings | None = None,
         overseerr: OverseerrSettings | None = None,
         uptime_kuma: UptimeKumaSettings | None = None,
+        qbittorrent: QBittorrentSettings | None = None,
         hooks: EventHooks | None = None,
         http_client: AsyncHTTPClient | None = None,
     ) -> None:
@@ -1939,6 +2502,7 @@ class Services(Twin):
                     plex=unwrap(plex),
                     overseerr=unwrap(overseerr),
                     uptime_kuma=unwrap(uptime_kuma),
+                    qbittorrent=unwrap(qbittorrent),
                     hooks=unwrap(hooks),
                     http_client=unwrap(http_client),
                 )
@@ -2078,6 +2642,12 @@ class Services(Twin):
         """The Plex adapter, or ``None`` when Plex is not configured."""
         value = self._async.plex
         return None if value is None else PlexAdapter._wrap(value)
+
+    @property
+    def qbittorrent(self) -> QBittorrentAdapter | None:
+        """The qBittorrent adapter, or ``None``."""
+        value = self._async.qbittorrent
+        return None if value is None else QBittorrentAdapter._wrap(value)
 
     @property
     def uptime_kuma(self) -> UptimeKumaAdapter | None:
