@@ -614,14 +614,7 @@ class ServiceClient:
             )
         except MediaNestError as exc:
             latency = None if isinstance(exc, TransportError) else _ms_since(start)
-            degraded = exc.transient and not isinstance(exc, ConnectError)
-            return HealthReport(
-                service=self.service,
-                status="degraded" if degraded else "unhealthy",
-                latency_ms=latency,
-                error=f"{type(exc).__name__}: {self.redact(exc.message, secrets)}",
-                breaker_state=breaker_state,
-            )
+            return self.failure_report(exc, latency_ms=latency, secrets=secrets)
         found = None
         if version is not None:
             try:
@@ -637,6 +630,21 @@ class ServiceClient:
             latency_ms=_ms_since(start),
             version=found,
             breaker_state=breaker_state,
+        )
+
+    def failure_report(
+        self, exc: MediaNestError, *, latency_ms: float | None, secrets: Sequence[Secret] = ()
+    ) -> HealthReport:
+        """The :class:`HealthReport` of a failed check: ``"degraded"`` for a transient failure
+        other than a refused connection, else ``"unhealthy"``; the error redacted. Used by
+        :meth:`probe`, and by adapters whose check fails before the probe (a login)."""
+        degraded = exc.transient and not isinstance(exc, ConnectError)
+        return HealthReport(
+            service=self.service,
+            status="degraded" if degraded else "unhealthy",
+            latency_ms=latency_ms,
+            error=f"{type(exc).__name__}: {self.redact(exc.message, secrets)}",
+            breaker_state=self.breaker_state,
         )
 
     # -- one attempt ---------------------------------------------------------------------

@@ -72,6 +72,7 @@ from ..errors import (
     NotFoundError,
     TorrentDownloadError,
     TorrentNotFoundError,
+    TransportError,
     WaitTimeout,
 )
 from ..events import EventHooks
@@ -437,10 +438,13 @@ class QBittorrentAdapter(ServiceAdapter):
         """Whether qBittorrent answers ``GET /api/v2/app/version`` (logging in first when the
         adapter has credentials), with latency and version. Never raises for a failed check."""
         if self._password is not None and not self._logged_in:
+            start = time.perf_counter()
             try:
                 await self._login(self._generation)
-            except MediaNestError:
-                pass  # the probe below reports the refusal with its status
+            except MediaNestError as exc:
+                latency = (time.perf_counter() - start) * 1000.0
+                shown = None if isinstance(exc, TransportError) else latency
+                return self.http.failure_report(exc, latency_ms=shown)
         headers = None if self._cookie is None else {"Cookie": self._cookie}
         return await self.http.probe(
             f"{API}/app/version",

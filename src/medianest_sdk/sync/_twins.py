@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar, Unpack
 
 from medianest_sdk.enums import MonitorStatus
-from medianest_sdk.errors import HTTPStatusError
+from medianest_sdk.errors import HTTPStatusError, MediaNestError
 from medianest_sdk.events import EventHooks
 from medianest_sdk.health import CheckFunction, HealthCheck, ServiceHealth
 from medianest_sdk.health import HealthMonitor as _HealthMonitor
@@ -238,6 +238,17 @@ class ServiceClient(Twin):
             DecodeError: the data does not fit ``model``.
         """
         return self._async.decode(unwrap(data), unwrap(model), unwrap(endpoint))
+
+    def failure_report(
+        self, exc: MediaNestError, *, latency_ms: float | None, secrets: Sequence[Secret] = ()
+    ) -> HealthReport:
+        """The :class:`HealthReport` of a failed check: ``"degraded"`` for a transient failure
+        other than a refused connection, else ``"unhealthy"``; the error redacted. Used by
+        :meth:`probe`, and by adapters whose check fails before the probe (a login).
+        """
+        return self._async.failure_report(
+            unwrap(exc), latency_ms=unwrap(latency_ms), secrets=unwrap(secrets)
+        )
 
     def get_json(
         self,
