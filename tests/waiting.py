@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import anyio
 
@@ -16,3 +16,15 @@ async def wait_until(condition: Callable[[], bool], *, timeout: float = 30.0) ->
     with anyio.fail_after(timeout):
         while not condition():  # noqa: ASYNC110 - the condition changes in another thread
             await anyio.sleep(0.01)
+
+
+async def wait_for(
+    check: Callable[[], Awaitable[bool]], *, timeout: float = 30.0, every: float = 0.05
+) -> None:
+    """Ask ``check`` (a call to a server) every ``every`` seconds until it says yes.
+
+    As :func:`wait_until`, the bound turns a hang into a ``TimeoutError`` and decides nothing.
+    """
+    with anyio.fail_after(timeout):
+        while not await check():  # noqa: ASYNC110 - the state changes in another process
+            await anyio.sleep(every)

@@ -106,6 +106,8 @@ SERVICE = "qbittorrent"
 API = "/api/v2"
 STOP_START_API = (2, 11, 0)
 """WebUI API version (qBittorrent 5.0) that renamed ``pause``/``resume`` to ``stop``/``start``."""
+ADD_WAIT = 10.0
+"""Seconds ``add()`` waits, by default, for an added torrent to be listed."""
 LOGOUT_TIMEOUT = 2.0
 """Seconds ``aclose()`` gives ``auth/logout`` before closing anyway."""
 
@@ -543,6 +545,7 @@ class QBittorrentAdapter(ServiceAdapter):
         ratio_limit: float | None = None,
         seeding_time_limit: int | None = None,
         auto_tmm: bool | None = None,
+        wait: float = ADD_WAIT,
     ) -> AddResult:
         """Add one torrent. ``POST /api/v2/torrents/add``.
 
@@ -567,6 +570,9 @@ class QBittorrentAdapter(ServiceAdapter):
             ratio_limit: Share ratio after which seeding stops (``-1``: none).
             seeding_time_limit: Minutes of seeding after which it stops (qBittorrent's unit).
             auto_tmm: Automatic torrent management (save path from the category).
+            wait: Seconds to wait for the torrent to appear in qBittorrent's list (it adds
+                asynchronously: the answer comes before the torrent is listed), so the next
+                call on its hash finds it; ``0``: return at once. Default :data:`ADD_WAIT`.
 
         Raises:
             InvalidTorrentError: ``source`` is not a magnet link, URL or torrent file, or
@@ -627,8 +633,10 @@ class QBittorrentAdapter(ServiceAdapter):
                 raise
             refused = True
         if not refused:
+            if torrent_id is not None and wait > 0:
+                await self._appeared(torrent_id, wait)
             return AddResult(info_hash=torrent_id, added=True)
-        if torrent_id is not None and await self._exists(torrent_id):
+        if torrent_id is not None and await self._appeared(torrent_id, min(wait, 2.0)):
             return AddResult(info_hash=torrent_id, added=False, duplicate=True)
         raise InvalidTorrentError(
             "qBittorrent did not add the torrent and has none with its hash (a torrent it "
@@ -636,7 +644,17 @@ class QBittorrentAdapter(ServiceAdapter):
             source="torrent file" if files else "magnet",
         )
 
-    async def _exists(self, torrent_id: str) -> bool:
+    async def _appeared(self, torrent_id: str, within: float) -> bool:
+        """Whether the torrent is listed, asking again (50 ms, doubling to 500 ms) for up to
+        ``within`` seconds: a torrent being added is refused as a duplicate before it is
+        listed."""
+        delay = 0.05
+        with anyio.move_on_after(within):
+            while True:
+                if await self.torrents(hashes=[torrent_id]):
+                    return True
+                await anyio.sleep(delay)
+                delay = min(delay * 2, 0.5)
         return bool(await self.torrents(hashes=[torrent_id]))
 
     # -- reading torrents --------------------------------------------------------------------

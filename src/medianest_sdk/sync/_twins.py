@@ -62,7 +62,7 @@ from medianest_sdk.plex.models import (
 )
 from medianest_sdk.plex.signin import PlexPinAuth as _PlexPinAuth
 from medianest_sdk.qbittorrent import TorrentSource
-from medianest_sdk.qbittorrent.adapter import AddResult, TorrentFilter
+from medianest_sdk.qbittorrent.adapter import ADD_WAIT, AddResult, TorrentFilter
 from medianest_sdk.qbittorrent.adapter import QBittorrentAdapter as _QBittorrentAdapter
 from medianest_sdk.qbittorrent.maindata import MainDataUpdate
 from medianest_sdk.qbittorrent.models import (
@@ -1603,6 +1603,7 @@ class QBittorrentAdapter(Twin):
         ratio_limit: float | None = None,
         seeding_time_limit: int | None = None,
         auto_tmm: bool | None = None,
+        wait: float = ADD_WAIT,
     ) -> AddResult:
         """Add one torrent. ``POST /api/v2/torrents/add``.
 
@@ -1627,6 +1628,9 @@ class QBittorrentAdapter(Twin):
             ratio_limit: Share ratio after which seeding stops (``-1``: none).
             seeding_time_limit: Minutes of seeding after which it stops (qBittorrent's unit).
             auto_tmm: Automatic torrent management (save path from the category).
+            wait: Seconds to wait for the torrent to appear in qBittorrent's list (it adds
+                asynchronously: the answer comes before the torrent is listed), so the next
+                call on its hash finds it; ``0``: return at once. Default :data:`ADD_WAIT`.
 
         Raises:
             InvalidTorrentError: ``source`` is not a magnet link, URL or torrent file, or
@@ -1649,6 +1653,7 @@ class QBittorrentAdapter(Twin):
                 ratio_limit=unwrap(ratio_limit),
                 seeding_time_limit=unwrap(seeding_time_limit),
                 auto_tmm=unwrap(auto_tmm),
+                wait=unwrap(wait),
             )
         )
 
