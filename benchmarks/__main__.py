@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from . import http_cases, loop_lag, resilience
+from . import http_cases, loop_lag, qbittorrent_watch, resilience
 from .harness import write_json
 
 
@@ -20,6 +20,7 @@ def main() -> None:
     rows = resilience.main(iterations, rounds)
     rows += http_cases.main(rounds)
     rows += loop_lag.main(1 if args.quick else 3)
+    rows += qbittorrent_watch.main(5.0 if args.quick else 60.0)
     write_json(rows, args.out)
     print(f"\nwrote {args.out}")
 

@@ -32,6 +32,15 @@ def table(data: dict[str, Any]) -> str:
         "|---|---|---:|---:|---|",
     ]
     for row in data["results"]:
+        if "bytes_ratio" in row:  # qBittorrent watching: bytes and CPU, not time per call
+            lines.append(
+                f"| {row['case']} | {row['side']} (vs {row['baseline']}) | "
+                f"{row['requests']:.0f} requests, {row['bytes_down'] / 1e6:.2f} MB, "
+                f"{row['cpu_s'] * 1000:.0f} ms CPU | bytes {row['bytes_ratio']:.3f}, "
+                f"CPU {row['cpu_ratio']:.3f} | "
+                f"{'<= 0.2 of the bytes' if row['side'].startswith('QBittorrent') else ''} |"
+            )
+            continue
         if row["case"] == "loop_lag":
             median = f"{row['median_us'] / 1000:.1f} ms worst delay"
             ratio = "-"

@@ -50,6 +50,7 @@ def config_text(
     auth: bool = True,
     max_auth_fails: int = 5,
     session_timeout: int = 3600,
+    host_header_validation: bool = True,
 ) -> str:
     """The ``qBittorrent.conf`` of a test instance (Qt ``QSettings`` INI)."""
     password = pbkdf2_password(PASSWORD, b"medianest-tests!")
@@ -90,7 +91,7 @@ WebUI\\MaxAuthenticationFailCount={max_auth_fails}
 WebUI\\BanDuration=3600
 WebUI\\SessionTimeout={session_timeout}
 WebUI\\CSRFProtection=true
-WebUI\\HostHeaderValidation=true
+WebUI\\HostHeaderValidation={"true" if host_header_validation else "false"}
 WebUI\\ServerDomains=*
 """
 
@@ -112,6 +113,7 @@ class QBittorrentServer:
     root: Path
     auth: bool = True
     max_auth_fails: int = 5
+    host_header_validation: bool = True
     webui_port: int = attrs.field(factory=free_port)
     torrent_port: int = attrs.field(factory=free_port)
     process: subprocess.Popen[bytes] | None = None
@@ -139,6 +141,7 @@ class QBittorrentServer:
                 save_path=self.save_path,
                 auth=self.auth,
                 max_auth_fails=self.max_auth_fails,
+                host_header_validation=self.host_header_validation,
             )
         )
         log = (self.root / "stdout.log").open("ab")

@@ -256,6 +256,14 @@ def _example(cls: type[errors.MediaNestError]) -> errors.MediaNestError:
     common = {"service": "svc", "method": "GET", "url": "http://h/x"}
     if issubclass(cls, errors.RedirectError):
         return cls("m", **common, status=302, location="http://e/")
+    if issubclass(cls, errors.TorrentNotFoundError):
+        return cls("m", **common, status=404, info_hash="ab" * 20)
+    if issubclass(cls, errors.TorrentDownloadError):
+        return cls("m", info_hash="ab" * 20, state="missingFiles")
+    if issubclass(cls, errors.InvalidTorrentError):
+        return cls("m", source="magnet")
+    if issubclass(cls, errors.WaitTimeout):
+        return cls("m", service="svc", waited=1.5, what="torrent ab completed")
     if issubclass(cls, errors.HTTPStatusError):
         return cls("m", **common, status=503, request_id="r", body_excerpt="b", retry_after=2.0)
     if issubclass(cls, errors.RequestTimeout):

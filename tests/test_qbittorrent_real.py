@@ -8,6 +8,10 @@ fails the run. Nothing leaves the machine: see the config asserted below.
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +24,7 @@ from .qbt_server import PASSWORD, USERNAME, QBittorrentServer, config_text
 from .torrents import FILES, digests, make_torrent
 from .waiting import wait_for
 
+EXAMPLES = Path(__file__).parent.parent / "examples"
 MAGNET_HASH = "08ada5a7a6183aae1e09d831df6748d566095a10"
 MAGNET = f"magnet:?xt=urn:btih:{MAGNET_HASH}&dn=Sintel"
 
@@ -261,3 +266,35 @@ async def test_localhost_bypass_without_credentials(tmp_path: Path) -> None:
         async with mn.QBittorrentAdapter(instance.url) as client:
             with pytest.raises(mn.AuthenticationError, match="not logged in"):
                 await client.version()
+
+
+def test_the_example_adds_and_follows_a_torrent(
+    tmp_path: Path, torrent_file: tuple[Path, bytes, str]
+) -> None:
+    root, data, info_hash = torrent_file
+    with QBittorrentServer(tmp_path / "qbt") as instance:
+        shutil.copytree(root / "content" / "Show", instance.save_path / "Show")
+        path = tmp_path / "show.torrent"
+        path.write_bytes(data)
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("QBITTORRENT_")},
+            "QBITTORRENT_URL": instance.url,
+            "QBITTORRENT_USERNAME": USERNAME,
+            "QBITTORRENT_PASSWORD": PASSWORD,
+        }
+        runs = [
+            subprocess.run(
+                [sys.executable, str(EXAMPLES / "qbittorrent_add_and_watch.py"), str(path), "tv"],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            for _ in range(2)
+        ]
+    first, second = runs
+    assert first.returncode == 0, first.stderr
+    assert f"added: {info_hash}" in first.stdout
+    assert "complete: " in first.stdout and "100.0%" in first.stdout
+    assert f"already there: {info_hash}" in second.stdout
+    assert PASSWORD not in first.stdout + first.stderr

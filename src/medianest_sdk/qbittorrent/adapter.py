@@ -218,7 +218,7 @@ class QBittorrentAdapter(ServiceAdapter):
             )
         )
         self._cookie: str | None = None
-        self._cookie_secret: Secret | None = None
+        self._cookie_secrets: list[Secret] = []
         self._logged_in = False
         self._generation = 0
         self._login_lock = anyio.Lock()
@@ -274,7 +274,7 @@ class QBittorrentAdapter(ServiceAdapter):
             pairs = [(c.name, c.value) for c in response.cookies.jar if c.value]
             if pairs:
                 self._cookie = "; ".join(f"{name}={value}" for name, value in pairs)
-                self._cookie_secret = Secret(pairs[0][1])
+                self._cookie_secrets = [Secret(value) for _, value in pairs]
             self._logged_in = True
             self._generation += 1
 
@@ -308,14 +308,14 @@ class QBittorrentAdapter(ServiceAdapter):
         if self._cookie is None:
             self._logged_in = False
             return
-        cookie, secret = self._cookie, self._cookie_secret
-        self._cookie = self._cookie_secret = None
+        cookie, secrets = self._cookie, self._cookie_secrets
+        self._cookie, self._cookie_secrets = None, []
         self._logged_in = False
         await self.http.request(
             "POST",
             f"{API}/auth/logout",
             headers={"Cookie": cookie},
-            secrets=[secret] if secret is not None else [],
+            secrets=secrets,
             timeout=LOGOUT_TIMEOUT,
         )
 
@@ -351,7 +351,7 @@ class QBittorrentAdapter(ServiceAdapter):
                 await self._login(self._generation)
             seen = self._generation
             headers = None if self._cookie is None else {"Cookie": self._cookie}
-            secrets = [] if self._cookie_secret is None else [self._cookie_secret]
+            secrets = self._cookie_secrets
             try:
                 return await self.http.request(
                     method,
@@ -371,7 +371,7 @@ class QBittorrentAdapter(ServiceAdapter):
                 async with self._login_lock:  # the session expired: drop it, log in again
                     if self._generation == seen:
                         self._logged_in = False
-                        self._cookie = self._cookie_secret = None
+                        self._cookie, self._cookie_secrets = None, []
             except NotFoundError as exc:
                 if info_hash is None:
                     raise
@@ -429,7 +429,7 @@ class QBittorrentAdapter(ServiceAdapter):
         )
 
     def _secrets(self) -> list[Secret]:
-        return [] if self._cookie_secret is None else [self._cookie_secret]
+        return self._cookie_secrets
 
     def _decode(self, data: Any, model: Any, endpoint: str) -> Any:
         return self.http.decode(data, model, f"GET {API}/{endpoint}")
