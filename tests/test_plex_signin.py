@@ -130,7 +130,7 @@ async def test_pin_flow(loopback: LoopbackServer, caplog: pytest.LogCaptureFixtu
     plextv = FakePlexTv(confirm_after=2)
     plextv.install(loopback)
     with caplog.at_level(logging.DEBUG):
-        async with auth(loopback) as signin:
+        async with auth(loopback, product="medianest tests") as signin:
             pin = await signin.create_pin()
             assert pin.auth_token is None
             url = signin.auth_url(pin, forward_url="http://127.0.0.1:8000/done")
@@ -144,6 +144,7 @@ async def test_pin_flow(loopback: LoopbackServer, caplog: pytest.LogCaptureFixtu
     assert fragment["clientID"] == ["client-1"]
     assert fragment["code"] == ["abcd1234efgh5678"]
     assert fragment["forwardUrl"] == ["http://127.0.0.1:8000/done"]
+    assert "+" not in url and "medianest%20tests" in url  # a space is %20, as Plex's own flow
     assert (user.id, user.username, user.subscription_active) == (7, "owner", True)
     [server] = servers
     assert server.access_token is not None

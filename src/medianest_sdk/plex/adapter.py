@@ -12,9 +12,20 @@ Endpoints (spec ``plex-api-spec.yaml``; all answers are JSON because we send
 - ``search(query, ...)``: ``GET /hubs/search``
 - ``recently_added(section_id=None)``: ``GET /library/recentlyAdded`` or
   ``GET /library/sections/{sectionId}/recentlyAdded``
-- ``on_deck(section_id=None)``: ``GET /library/sections/{sectionId}/onDeck``
+- ``on_deck(section_id=None)``: ``GET /library/onDeck`` (served by PMS, not in the spec) or
+  ``GET /library/sections/{sectionId}/onDeck``
 - ``sessions()``: ``GET /status/sessions``
-- ``refresh_section(id, path=, force=)``: ``POST /library/sections/{sectionId}/refresh``
+- ``history(...)``: ``GET /status/sessions/history/all``
+- ``refresh_section(id, path=, force=, wait=)``: ``POST /library/sections/{sectionId}/refresh``,
+  then ``GET /activities`` until the scan ended
+- ``activities()``: ``GET /activities``
+- ``find_by_external_id(id)``: ``GET /library/sections/{sectionId}/all?includeGuids=1``
+- ``mark_played(key)``, ``mark_unplayed(key)``: ``PUT /:/scrobble``, ``PUT /:/unscrobble``
+- ``set_progress(key, ms)``: ``GET /:/progress``; ``rate(key, rating)``: ``PUT /:/rate``
+- ``playlists()``, ``create_playlist(...)``: ``GET /playlists``, ``POST /playlists``
+- ``playlist_items(key)``, ``add_to_playlist(...)``: ``GET``/``PUT /playlists/{playlistId}/items``
+- ``remove_from_playlist(key, item)``: ``DELETE /playlists/{playlistId}/items/{playlistItemId}``
+- ``delete_playlist(key)``: ``DELETE /playlists/{playlistId}``
 - ``collections(section_id)``: ``GET /library/sections/{sectionId}/collections``
 - ``create_collection(...)``: ``POST /library/collections``
 - ``add_to_collection(...)``: ``PUT /library/collections/{collectionId}/items``
@@ -27,11 +38,15 @@ Endpoints (spec ``plex-api-spec.yaml``; all answers are JSON because we send
 from __future__ import annotations
 
 import platform
+import time
 import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import Any, Literal, TypeVar
 
-from ..errors import DecodeError
+import anyio
+
+from ..errors import DecodeError, NotFoundError, WaitTimeout
 from ..events import EventHooks
 from ..http import AsyncHTTPClient, HealthReport, Pipeline, ServiceAdapter, ServiceClient, Timeout
 from ..http import path_segment as _segment
@@ -39,13 +54,20 @@ from ..secrets import Secret
 from ..version import sdk_version
 from .models import (
     SECTION_ITEM_TYPE,
+    Activity,
+    ExternalId,
+    HistoryEntry,
     LibrarySection,
     Metadata,
+    Playlist,
     PlexIdentity,
+    PlexPlayer,
     PlexSession,
+    PlexSessionInfo,
     SearchHub,
     SectionPage,
     ServerInfo,
+    TranscodeSession,
 )
 
 __all__ = ["PlexAdapter", "plex_headers"]
@@ -200,6 +222,7 @@ class PlexAdapter(ServiceAdapter):
         size: int = 100,
         sort: str | None = None,
         filters: Mapping[str, str | int | bool] | None = None,
+        include_guids: bool = False,
     ) -> SectionPage:
         """One page of a section's items. ``GET /library/sections/{sectionId}/all``.
 
@@ -209,6 +232,7 @@ class PlexAdapter(ServiceAdapter):
             size: Page size (``X-Plex-Container-Size``), 1..1000.
             sort: Plex sort, e.g. ``"titleSort"``, ``"addedAt:desc"``.
             filters: Plex filters, e.g. ``{"unwatched": 1, "year": 1999, "genre": "Drama"}``.
+            include_guids: Ask for each item's external ids (``Metadata.guids``).
 
         Raises:
             ValueError: ``start < 0`` or ``size`` outside 1..1000.
@@ -220,15 +244,18 @@ class PlexAdapter(ServiceAdapter):
         params: dict[str, Any] = {k: _param(v) for k, v in (filters or {}).items()}
         if sort is not None:
             params["sort"] = sort
+        if include_guids:
+            params["includeGuids"] = 1
         headers = {"X-Plex-Container-Start": str(start), "X-Plex-Container-Size": str(size)}
         container = await self._container(path, params=params, headers=headers, ttl=TTL_LIBRARY)
         items = self._list(container, "Metadata", Metadata, path)
         total = container.get("totalSize")
-        if not isinstance(total, int):
-            total = start + len(items)
         offset = container.get("offset")
         return SectionPage(
-            items=items, start=offset if isinstance(offset, int) else start, total_size=total
+            items=items,
+            start=offset if isinstance(offset, int) and not isinstance(offset, bool) else start,
+            size=size,
+            total_size=total if isinstance(total, int) and not isinstance(total, bool) else None,
         )
 
     async def iter_section_items(
@@ -238,17 +265,25 @@ class PlexAdapter(ServiceAdapter):
         page_size: int = 200,
         sort: str | None = None,
         filters: Mapping[str, str | int | bool] | None = None,
+        include_guids: bool = False,
     ) -> AsyncIterator[Metadata]:
-        """Every item of a section, page by page (see :meth:`section_items`)."""
+        """Every item of a section, page by page (see :meth:`section_items`): until the
+        ``totalSize`` the server reports, or, when it reports none, a page shorter than
+        ``page_size``."""
         start = 0
         while True:
             page = await self.section_items(
-                section_id, start=start, size=page_size, sort=sort, filters=filters
+                section_id,
+                start=start,
+                size=page_size,
+                sort=sort,
+                filters=filters,
+                include_guids=include_guids,
             )
             for item in page.items:
                 yield item
             start += len(page.items)
-            if not page.items or start >= page.total_size:
+            if not page.items or not page.has_more:
                 return
 
     async def metadata(self, rating_key: int | str) -> Metadata:
@@ -281,7 +316,9 @@ class PlexAdapter(ServiceAdapter):
         """Search the library. ``GET /hubs/search``.
 
         Returns:
-            One :class:`SearchHub` per kind of result (movies, shows, episodes...) with hits.
+            One :class:`SearchHub` per kind of result (movies, shows, episodes...) with hits:
+            Plex lists movies and episodes as ``Metadata``, shows and artists as
+            ``Directory``; both are read.
 
         Raises:
             ValueError: empty query or ``limit < 1``.
@@ -298,7 +335,8 @@ class PlexAdapter(ServiceAdapter):
         for raw in container.get("Hub") or []:
             if not isinstance(raw, dict):
                 continue
-            items = self.http.decode(raw.get("Metadata") or [], list[Metadata], "GET /hubs/search")
+            hits = [*(raw.get("Metadata") or []), *(raw.get("Directory") or [])]
+            items = self.http.decode(hits, list[Metadata], "GET /hubs/search")
             if items:
                 hubs.append(
                     SearchHub(
@@ -319,58 +357,81 @@ class PlexAdapter(ServiceAdapter):
         return await self._items(path, ttl=TTL_SEARCH)
 
     async def on_deck(self, section_id: int | str | None = None) -> list[Metadata]:
-        """What the token's user is watching next: of one section, or (``None``) of every
-        movie and show section, most recently viewed first.
-        ``GET /library/sections/{sectionId}/onDeck`` (never cached)."""
+        """What the token's user is watching next: of one section, or (``None``) of the whole
+        library, as Plex orders it (most recently viewed first). One request:
+        ``GET /library/onDeck`` (served by every PMS and used by Plex's own apps; the spec
+        lists only the per-section path) or ``GET /library/sections/{sectionId}/onDeck``.
+        Never cached."""
         if section_id is not None:
             return await self._items(f"/library/sections/{_segment(section_id)}/onDeck", ttl=None)
-        merged: list[Metadata] = []
-        for section in await self.library_sections():
-            if section.type in ("movie", "show"):
-                merged += await self._items(f"/library/sections/{section.key}/onDeck", ttl=None)
-        return sorted(
-            merged,
-            key=lambda m: m.last_viewed_at.timestamp() if m.last_viewed_at else 0,
-            reverse=True,
-        )
+        return await self._items("/library/onDeck", ttl=None)
 
     async def sessions(self) -> list[PlexSession]:
         """What is playing now, on every player. ``GET /status/sessions`` (never cached)."""
+        endpoint = "GET /status/sessions"
         container = await self._container("/status/sessions")
         sessions = []
+        decode = self.http.decode
         for raw in container.get("Metadata") or []:
             if not isinstance(raw, dict):
                 continue
-            item = self.http.decode(raw, Metadata, "GET /status/sessions")
-            user, player, session = raw.get("User"), raw.get("Player"), raw.get("Session")
+            user, player = raw.get("User"), raw.get("Player")
+            session, transcode = raw.get("Session"), raw.get("TranscodeSession")
+            user_id = user.get("id") if isinstance(user, dict) else None
             sessions.append(
                 PlexSession(
-                    item=item,
+                    item=decode(raw, Metadata, endpoint),
                     user=user.get("title") if isinstance(user, dict) else None,
-                    player=player.get("title") if isinstance(player, dict) else None,
-                    state=player.get("state") if isinstance(player, dict) else None,
-                    session_id=session.get("id") if isinstance(session, dict) else None,
+                    user_id=decode(user_id, int | None, endpoint),  # type: ignore[arg-type]
+                    player=decode(player, PlexPlayer, endpoint)
+                    if isinstance(player, dict)
+                    else None,
+                    session=decode(session, PlexSessionInfo, endpoint)
+                    if isinstance(session, dict)
+                    else None,
+                    transcode=decode(transcode, TranscodeSession, endpoint)
+                    if isinstance(transcode, dict)
+                    else None,
                 )
             )
         return sessions
 
     async def refresh_section(
-        self, section_id: int | str, *, path: str | None = None, force: bool = False
+        self,
+        section_id: int | str,
+        *,
+        path: str | None = None,
+        force: bool = False,
+        wait: bool = False,
+        timeout: float = 600.0,
+        interval: float = 0.5,
     ) -> None:
         """Scan a section for new files: all of it, or just one folder (``path``, a folder on
-        the server inside the section). ``POST /library/sections/{sectionId}/refresh``.
+        the server inside the section). ``POST /library/sections/{sectionId}/refresh``; with
+        ``wait``, then ``GET /activities`` every ``interval`` seconds until the section's scan
+        ended, so the next call finds what it added.
 
-        Invalidates the section's cached entries.
+        Invalidates the section's cached entries (again once the scan ended).
 
         Args:
             path: Scan only this folder (a partial scan; much faster on big libraries).
             force: Refresh metadata of existing items too.
+            wait: Return only when the scan is over: its activity came and went, or the
+                section's ``scannedAt`` moved (a scan too short to be seen).
+            timeout: Seconds ``wait`` may take.
+            interval: Seconds between looks at the activities.
+
+        Raises:
+            WaitTimeout: ``wait`` and the scan still runs after ``timeout`` seconds (it goes
+                on on the server).
+            NotFoundError: no such section.
         """
         params: dict[str, Any] = {}
         if path is not None:
             params["path"] = path
         if force:
             params["force"] = 1
+        before = await self._scanned_at(section_id) if wait else None
         await self.http.request(
             "POST",
             f"/library/sections/{_segment(section_id)}/refresh",
@@ -378,6 +439,98 @@ class PlexAdapter(ServiceAdapter):
             retry_safe=True,
         )
         await self._invalidate_section(section_id)
+        if wait:
+            await self._wait_for_scan(str(section_id), before, timeout, interval)
+            await self._invalidate_section(section_id)
+
+    async def _scanned_at(self, section_id: int | str) -> datetime | None:
+        container = await self._container("/library/sections/all")
+        sections = self._list(container, "Directory", LibrarySection, "/library/sections/all")
+        section = next((s for s in sections if s.key == str(section_id)), None)
+        return None if section is None else section.scanned_at
+
+    async def _wait_for_scan(
+        self, section_id: str, before: datetime | None, timeout: float, interval: float
+    ) -> None:
+        start = time.monotonic()
+        seen = False
+        with anyio.move_on_after(timeout):
+            while True:
+                scanning = any(
+                    a.type == Activity.SCAN and a.section_id in (section_id, None)
+                    for a in await self.activities()
+                )
+                seen = seen or scanning
+                if not scanning and (seen or await self._scanned_at(section_id) != before):
+                    return
+                await anyio.sleep(interval)
+        raise WaitTimeout(
+            f"the scan of library section {section_id} did not end within {timeout} s (it "
+            "goes on on the server)",
+            service=SERVICE,
+            waited=time.monotonic() - start,
+            what=f"scan of section {section_id}",
+        )
+
+    async def activities(self) -> list[Activity]:
+        """What the server is doing now: scans, refreshes, analyses. ``GET /activities``
+        (never cached)."""
+        container = await self._container("/activities")
+        return self._list(container, "Activity", Activity, "/activities")
+
+    async def history(
+        self,
+        *,
+        account_id: int | None = None,
+        section_id: int | str | None = None,
+        rating_key: int | str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        sort: str = "viewedAt:desc",
+        page_size: int = 200,
+    ) -> AsyncIterator[HistoryEntry]:
+        """The watch history, newest first by default, page by page.
+        ``GET /status/sessions/history/all`` (never cached).
+
+        Args:
+            account_id: Only this account's plays (1 is the owner).
+            section_id: Only this library section.
+            rating_key: Only plays of this item (``metadataItemID``).
+            since, until: Only plays at or after / before these aware datetimes.
+            sort: Plex sort, ``"viewedAt:desc"`` or ``"viewedAt"``.
+            page_size: Entries per request, 1..1000.
+
+        Raises:
+            ValueError: ``page_size`` outside 1..1000, or a naive datetime.
+        """
+        if not 1 <= page_size <= 1000:
+            raise ValueError(f"page_size must be in 1..1000, got {page_size}")
+        params: dict[str, Any] = {"sort": sort}
+        if account_id is not None:
+            params["accountID"] = account_id
+        if section_id is not None:
+            params["librarySectionID"] = section_id
+        if rating_key is not None:
+            params["metadataItemID"] = rating_key
+        for name, when in (("viewedAt>", since), ("viewedAt<", until)):
+            if when is not None:
+                if when.tzinfo is None:
+                    raise ValueError(f"{name[:-1]} bound must be an aware datetime")
+                params[name] = int(when.timestamp())
+        path = "/status/sessions/history/all"
+        start = 0
+        while True:
+            page = {**params, "X-Plex-Container-Start": start, "X-Plex-Container-Size": page_size}
+            container = await self._container(path, params=page)
+            entries = self._list(container, "Metadata", HistoryEntry, path)
+            for entry in entries:
+                yield entry
+            start += len(entries)
+            total = container.get("totalSize")
+            if isinstance(total, bool) or not isinstance(total, int):
+                total = None
+            if not entries or (len(entries) < page_size if total is None else start >= total):
+                return
 
     # -- collections -----------------------------------------------------------------------
 
@@ -406,7 +559,13 @@ class PlexAdapter(ServiceAdapter):
             raise ValueError("collection title must not be empty")
         section = next((s for s in await self.library_sections() if s.key == str(section_id)), None)
         if section is None:
-            raise ValueError(f"no library section {section_id!r}")
+            raise NotFoundError(
+                f"no library section {str(section_id)[:40]!r} on this server",
+                service=SERVICE,
+                method="GET",
+                url=self.http.url("/library/sections/all"),
+                status=404,
+            )
         item_type = SECTION_ITEM_TYPE.get(section.type)
         if item_type is None:
             raise ValueError(f"sections of type {section.type!r} have no collections")
@@ -461,6 +620,147 @@ class PlexAdapter(ServiceAdapter):
         await self.http.request("DELETE", f"/library/metadata/{_segment(collection_key)}")
         await self.http.invalidate(f"/library/metadata/{collection_key}")
         await self._invalidate_section(section)
+
+    # -- watched state ------------------------------------------------------------------
+
+    async def mark_played(self, rating_key: int | str) -> None:
+        """Mark an item (a show or season: all its episodes) played, without a history entry.
+        ``PUT /:/scrobble?identifier=com.plexapp.plugins.library&key=``."""
+        await self._library_action("/:/scrobble", rating_key)
+
+    async def mark_unplayed(self, rating_key: int | str) -> None:
+        """Mark an item unplayed. ``PUT /:/unscrobble``."""
+        await self._library_action("/:/unscrobble", rating_key)
+
+    async def rate(self, rating_key: int | str, rating: float) -> None:
+        """Set the user's rating of an item, 0-10 (Plex's stars are 2 points each); ``-1``
+        removes it. ``PUT /:/rate``.
+
+        Raises:
+            ValueError: ``rating`` outside 0-10 (and not -1).
+        """
+        if not (rating == -1 or 0 <= rating <= 10):
+            raise ValueError(f"rating must be within 0..10 (or -1 to clear), got {rating}")
+        await self._library_action("/:/rate", rating_key, rating=rating)
+
+    async def set_progress(self, rating_key: int | str, position_ms: int) -> None:
+        """Set where playback resumes, in milliseconds from the start. ``GET /:/progress``.
+
+        Raises:
+            ValueError: a negative position.
+        """
+        if position_ms < 0:
+            raise ValueError(f"position_ms must be >= 0, got {position_ms}")
+        await self.http.request(
+            "GET", "/:/progress", params={"key": str(rating_key), "time": int(position_ms)}
+        )
+        await self.http.invalidate(f"/library/metadata/{rating_key}")
+
+    async def _library_action(self, path: str, rating_key: int | str, **extra: Any) -> None:
+        params = {"identifier": "com.plexapp.plugins.library", "key": str(rating_key), **extra}
+        await self.http.request("PUT", path, params=params)
+        await self.http.invalidate(f"/library/metadata/{rating_key}")
+
+    # -- finding by external id --------------------------------------------------------
+
+    async def find_by_external_id(
+        self, external_id: ExternalId | str, *, section_id: int | str | None = None
+    ) -> Metadata | None:
+        """The item with this id at another database (``"imdb://tt0111161"``,
+        ``"tmdb://278"``, ``"tvdb://81189"``, or Plex's ``"plex://movie/..."``), searched in
+        one section or every movie and show section; ``None`` when there is none.
+        ``GET /library/sections/{sectionId}/all?includeGuids=1``, paged (cached as section
+        pages are, so repeated look-ups cost no requests), as python-plexapi's ``getGuid``.
+
+        Raises:
+            ValueError: not ``source://id``.
+        """
+        wanted = (
+            external_id if isinstance(external_id, ExternalId) else ExternalId.parse(external_id)
+        )
+        if section_id is None:
+            keys = [s.key for s in await self.library_sections() if s.type in ("movie", "show")]
+        else:
+            keys = [str(section_id)]
+        for key in keys:
+            async for item in self.iter_section_items(key, page_size=500, include_guids=True):
+                if wanted in item.guids or (wanted.source == "plex" and item.guid == str(wanted)):
+                    return item
+        return None
+
+    # -- playlists -------------------------------------------------------------------------
+
+    async def playlists(
+        self, playlist_type: Literal["video", "audio", "photo"] | None = None
+    ) -> list[Playlist]:
+        """The user's playlists. ``GET /playlists`` (``playlistType=`` filters)."""
+        params = None if playlist_type is None else {"playlistType": playlist_type}
+        container = await self._container("/playlists", params=params, ttl=TTL_SEARCH)
+        return self._list(container, "Metadata", Playlist, "/playlists")
+
+    async def playlist_items(self, playlist_key: int | str) -> list[Metadata]:
+        """A playlist's items in order (each with ``playlist_item_id``).
+        ``GET /playlists/{playlistId}/items``."""
+        return await self._items(f"/playlists/{_segment(playlist_key)}/items", ttl=TTL_SEARCH)
+
+    async def create_playlist(
+        self,
+        title: str,
+        rating_keys: Sequence[int | str],
+        *,
+        playlist_type: Literal["video", "audio", "photo"] = "video",
+    ) -> Playlist:
+        """Create a playlist of items. ``POST /playlists?type=&title=&smart=0&uri=``.
+
+        Raises:
+            ValueError: empty title or no items.
+            DecodeError: the answer holds no playlist.
+        """
+        if not title.strip():
+            raise ValueError("playlist title must not be empty")
+        params = {
+            "type": playlist_type,
+            "title": title,
+            "smart": 0,
+            "uri": await self._items_uri(rating_keys),
+        }
+        response = await self.http.request("POST", "/playlists", params=params)
+        await self.http.invalidate("/playlists")
+        data = self.http.json_of(response)
+        raw = (data.get("MediaContainer") or {}).get("Metadata") if isinstance(data, dict) else None
+        if not raw:
+            raise DecodeError(
+                "POST /playlists: no Metadata",
+                service=SERVICE,
+                endpoint="POST /playlists",
+                field="$.MediaContainer.Metadata",
+            )
+        return self.http.decode(raw[0], Playlist, "POST /playlists")
+
+    async def add_to_playlist(
+        self, playlist_key: int | str, rating_keys: Sequence[int | str]
+    ) -> None:
+        """Append items to a playlist. ``PUT /playlists/{playlistId}/items?uri=``."""
+        await self.http.request(
+            "PUT",
+            f"/playlists/{_segment(playlist_key)}/items",
+            params={"uri": await self._items_uri(rating_keys)},
+        )
+        await self.http.invalidate("/playlists")
+
+    async def remove_from_playlist(self, playlist_key: int | str, playlist_item_id: int) -> None:
+        """Remove one entry (``Metadata.playlist_item_id`` of :meth:`playlist_items`).
+        ``DELETE /playlists/{playlistId}/items/{playlistItemId}``."""
+        await self.http.request(
+            "DELETE",
+            f"/playlists/{_segment(playlist_key)}/items/{_segment(playlist_item_id)}",
+        )
+        await self.http.invalidate("/playlists")
+
+    async def delete_playlist(self, playlist_key: int | str) -> None:
+        """Delete a playlist (not its items). ``DELETE /playlists/{playlistId}``."""
+        await self.http.request("DELETE", f"/playlists/{_segment(playlist_key)}")
+        await self.http.invalidate("/playlists")
 
     async def _section_of(self, rating_key: int | str) -> int | None:
         return (await self.metadata(rating_key)).library_section_id

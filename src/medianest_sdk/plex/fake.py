@@ -2,8 +2,10 @@
 
 ``FakePlex(movies=50)`` holds a "Movies" section (1) of ``movies`` films and a "TV Shows"
 section (2) with one show; it answers the endpoints :class:`~medianest_sdk.PlexAdapter` uses
-(identity, sections, items with container paging, metadata, search hubs, recently added, on
-deck, sessions, refresh, collections) and remembers partial scans in ``refreshed``.
+(identity, sections, items with container paging and ``includeGuids``, metadata, search hubs,
+recently added, on deck, sessions, watch history, activities, refresh, collections, playlists,
+played/unplayed, rating and progress) and remembers partial scans in ``refreshed``. Film ``n``
+has ids ``imdb://tt{n+100000:07d}`` and ``tmdb://{n+500}``.
 """
 
 from __future__ import annotations
@@ -34,6 +36,14 @@ def make_movie(n: int, section: int = 1) -> dict[str, Any]:
         "updatedAt": 1_700_100_000 + n,
         "librarySectionID": section,
         "summary": "A film.",
+        "originallyAvailableAt": f"{1950 + n % 70}-03-{1 + n % 28:02d}",
+        "contentRating": "PG-13",
+        "rating": 7.5,
+        "audienceRating": 8.1,
+        "studio": "Fake Studio",
+        "Guid": [{"id": f"imdb://tt{n + 100000:07d}"}, {"id": f"tmdb://{n + 500}"}],
+        "Director": [{"id": 70, "tag": "A. Director", "filter": "director=70"}],
+        "Role": [{"id": 80, "tag": "An Actor", "role": "Lead", "filter": "actor=80"}],
         "Media": [
             {
                 "id": 5000 + n,
@@ -45,6 +55,8 @@ def make_movie(n: int, section: int = 1) -> dict[str, Any]:
                 "videoCodec": "h264",
                 "audioCodec": "aac",
                 "videoResolution": "1080",
+                "videoFrameRate": "24p",
+                "audioChannels": 6,
                 "Part": [
                     {
                         "id": 9000 + n,
@@ -53,6 +65,38 @@ def make_movie(n: int, section: int = 1) -> dict[str, Any]:
                         "size": 4_000_000_000,
                         "duration": 5_400_000 + n,
                         "container": "mkv",
+                        "Stream": [
+                            {
+                                "id": 1,
+                                "streamType": 1,
+                                "codec": "h264",
+                                "index": 0,
+                                "width": 1920,
+                                "height": 1080,
+                                "frameRate": 23.976,
+                                "displayTitle": "1080p (H.264)",
+                            },
+                            {
+                                "id": 2,
+                                "streamType": 2,
+                                "codec": "aac",
+                                "index": 1,
+                                "channels": 6,
+                                "language": "English",
+                                "languageCode": "eng",
+                                "selected": True,
+                                "displayTitle": "English (AAC 5.1)",
+                            },
+                            {
+                                "id": 3,
+                                "streamType": 3,
+                                "codec": "srt",
+                                "index": 2,
+                                "language": "Deutsch",
+                                "languageCode": "ger",
+                                "displayTitle": "Deutsch (SRT)",
+                            },
+                        ],
                     }
                 ],
             }
@@ -83,12 +127,38 @@ class FakePlex(FakeService):
 
     base_url = "http://plex.fake.invalid"
 
-    def __init__(self, *, movies: int = 50, token: str = "fake-plex-token") -> None:
+    def __init__(
+        self,
+        *,
+        movies: int = 50,
+        token: str = "fake-plex-token",
+        history: int = 0,
+        scan_polls: int = 0,
+    ) -> None:
         super().__init__()
         self.movies = movies
         self.token = token
         self.items: list[dict[str, Any]] = [make_movie(n) for n in range(movies)]
         self.refreshed: list[tuple[str, dict[str, list[str]]]] = []
+        self.history: list[dict[str, Any]] = [
+            {
+                "historyKey": f"/status/sessions/history/{i + 1}",
+                "ratingKey": str(1000 + i % max(movies, 1)),
+                "key": f"/library/metadata/{1000 + i % max(movies, 1)}",
+                "title": f"Movie {i % max(movies, 1):04d}",
+                "type": "movie",
+                "viewedAt": 1_700_000_000 + 3600 * (history - i),
+                "accountID": 1 + i % 2,
+                "deviceID": 5,
+                "librarySectionID": "1",
+            }
+            for i in range(history)
+        ]
+        self.scan_polls = scan_polls
+        self.activities: list[tuple[dict[str, Any], int]] = []
+        self.scanned_at = 1_700_000_000
+        self.playlists: dict[str, dict[str, Any]] = {}
+        self.watched: dict[str, dict[str, Any]] = {}
 
     def sections(self) -> list[dict[str, Any]]:
         return [
@@ -103,7 +173,7 @@ class FakePlex(FakeService):
                 "refreshing": False,
                 "createdAt": 1_600_000_000,
                 "updatedAt": 1_700_000_000,
-                "scannedAt": 1_700_000_000,
+                "scannedAt": self.scanned_at,
                 "Location": [{"id": 1, "path": "/media/movies"}],
             },
             {
@@ -158,6 +228,8 @@ class FakePlex(FakeService):
                 or query.get("X-Plex-Container-Size", ["50"])[0]
             )
             page = self.items[start : start + size]
+            if query.get("includeGuids") != ["1"]:
+                page = [{k: v for k, v in m.items() if k != "Guid"} for m in page]
             answer = {
                 "MediaContainer": {
                     "size": len(page),
@@ -220,6 +292,7 @@ class FakePlex(FakeService):
                 return 404, {"Content-Type": "text/html"}, b"<html>Not Found</html>"
             if method == "DELETE":
                 return 200, {}, b""
+            found = [{**m, **self.watched.get(m["ratingKey"], {})} for m in found]
             answer = {"MediaContainer": {"size": 1, "Metadata": found}}
         elif path == "/hubs/search":
             q = query.get("query", [""])[0].lower()
@@ -237,7 +310,23 @@ class FakePlex(FakeService):
                             "size": len(hits),
                             "Metadata": hits,
                         },
-                        {"title": "Shows", "type": "show", "hubIdentifier": "show", "size": 0},
+                        {
+                            "title": "Shows",
+                            "type": "show",
+                            "hubIdentifier": "show",
+                            "size": 1 if q in "a show" else 0,
+                            "Directory": [
+                                {
+                                    "ratingKey": "200",
+                                    "key": "/library/metadata/200/children",
+                                    "type": "show",
+                                    "title": "A Show",
+                                    "librarySectionID": 2,
+                                }
+                            ]
+                            if q in "a show"
+                            else [],
+                        },
                     ],
                 }
             }
@@ -245,18 +334,76 @@ class FakePlex(FakeService):
             answer = {"MediaContainer": {"size": 5, "Metadata": self.items[-5:][::-1]}}
         elif path.endswith("/onDeck"):
             viewed = dict(self.items[0], lastViewedAt=1_700_500_000, viewOffset=60_000)
-            answer = {"MediaContainer": {"size": 1, "Metadata": [viewed] if "/1/" in path else []}}
+            listed = [viewed] if path in ("/library/onDeck", "/library/sections/1/onDeck") else []
+            answer = {"MediaContainer": {"size": len(listed), "Metadata": listed}}
         elif path == "/status/sessions":
             playing = dict(
                 self.items[1],
                 User={"id": "1", "title": "owner"},
-                Player={"title": "Living Room TV", "state": "playing"},
-                Session={"id": "abc", "bandwidth": 8000},
+                Player={
+                    "title": "Living Room TV",
+                    "state": "playing",
+                    "address": "192.168.1.20",
+                    "local": True,
+                    "product": "Plex for Android (TV)",
+                    "platform": "Android",
+                    "machineIdentifier": "player-1",
+                },
+                Session={"id": "abc", "bandwidth": 8000, "location": "lan"},
+                TranscodeSession={
+                    "key": "/transcode/sessions/t1",
+                    "progress": 12.5,
+                    "speed": 3.2,
+                    "throttled": False,
+                    "videoDecision": "transcode",
+                    "audioDecision": "copy",
+                    "sourceVideoCodec": "hevc",
+                    "videoCodec": "h264",
+                    "transcodeHwRequested": True,
+                },
             )
             answer = {"MediaContainer": {"size": 1, "Metadata": [playing]}}
         elif path.endswith("/refresh") and method == "POST":
             self.refreshed.append((path, query))
+            if self.scan_polls:
+                section = path.split("/")[3]
+                activity = {
+                    "uuid": f"scan-{len(self.refreshed)}",
+                    "type": "library.update.section",
+                    "title": "Scanning",
+                    "progress": 0,
+                    "cancellable": True,
+                    "Context": {"librarySectionID": section},
+                }
+                self.activities.append((activity, self.scan_polls))
+            else:
+                self.scanned_at += 1
             return 200, {}, b""
+        elif path == "/activities":
+            listed = [a for a, _ in self.activities]
+            still = [(a, n - 1) for a, n in self.activities if n > 1]
+            if len(still) < len(self.activities):
+                self.scanned_at += 1
+            self.activities = still
+            answer = {"MediaContainer": {"size": len(listed), "Activity": listed}}
+        elif path == "/status/sessions/history/all":
+            answer = self._history(query)
+        elif path in ("/:/scrobble", "/:/unscrobble", "/:/rate", "/:/progress"):
+            key = query.get("key", [""])[0]
+            if not any(m["ratingKey"] == key for m in self.items):
+                return 404, {"Content-Type": "text/html"}, b"<html>Not Found</html>"
+            state = self.watched.setdefault(key, {})
+            if path == "/:/scrobble":
+                state.update(viewCount=state.get("viewCount", 0) + 1, viewOffset=0)
+            elif path == "/:/unscrobble":
+                state.update(viewCount=0, viewOffset=0)
+            elif path == "/:/rate":
+                state["userRating"] = float(query["rating"][0])
+            else:
+                state["viewOffset"] = int(query["time"][0])
+            return 200, {}, b""
+        elif path == "/playlists" or path.startswith("/playlists/"):
+            return self._playlist(method, path, query)
         elif path == "/library/sections/1/collections":
             answer = {
                 "MediaContainer": {
@@ -295,3 +442,93 @@ class FakePlex(FakeService):
         else:
             return 404, {"Content-Type": "text/html"}, b"<html>Not Found</html>"
         return 200, {"Content-Type": "application/json", **extra}, json.dumps(answer).encode()
+
+    def _history(self, query: dict[str, list[str]]) -> dict[str, Any]:
+        rows = self.history
+        for name, field in (
+            ("accountID", "accountID"),
+            ("librarySectionID", "librarySectionID"),
+            ("metadataItemID", "ratingKey"),
+        ):
+            if name in query:
+                rows = [r for r in rows if str(r[field]) == query[name][0]]
+        if "viewedAt>" in query:
+            rows = [r for r in rows if r["viewedAt"] >= int(query["viewedAt>"][0])]
+        if "viewedAt<" in query:
+            rows = [r for r in rows if r["viewedAt"] < int(query["viewedAt<"][0])]
+        rows = sorted(rows, key=lambda r: r["viewedAt"], reverse=query.get("sort") != ["viewedAt"])
+        start = int(query.get("X-Plex-Container-Start", ["0"])[0])
+        size = int(query.get("X-Plex-Container-Size", ["100"])[0])
+        page = rows[start : start + size]
+        return {
+            "MediaContainer": {
+                "size": len(page),
+                "offset": start,
+                "totalSize": len(rows),
+                "Metadata": page,
+            }
+        }
+
+    def _playlist(self, method: str, path: str, query: dict[str, list[str]]) -> Reply:
+        parts = path.strip("/").split("/")
+        not_found: Reply = (404, {"Content-Type": "text/html"}, b"<html>Not Found</html>")
+
+        def listed(key: str) -> dict[str, Any]:
+            entry = self.playlists[key]
+            return {**entry["meta"], "leafCount": len(entry["items"])}
+
+        def keys_of(uri: str) -> list[str]:
+            return uri.rsplit("/", 1)[1].split(",")
+
+        answer: Any
+        if parts == ["playlists"] and method == "GET":
+            rows = [listed(k) for k in self.playlists]
+            answer = {"MediaContainer": {"size": len(rows), "Metadata": rows}}
+        elif parts == ["playlists"] and method == "POST":
+            key = str(400 + len(self.playlists))
+            self.playlists[key] = {
+                "meta": {
+                    "ratingKey": key,
+                    "key": f"/playlists/{key}/items",
+                    "type": "playlist",
+                    "title": query["title"][0],
+                    "playlistType": query["type"][0],
+                    "smart": False,
+                },
+                "items": [],
+                "next": 1,
+            }
+            self._append(key, keys_of(query["uri"][0]))
+            answer = {"MediaContainer": {"size": 1, "Metadata": [listed(key)]}}
+        elif len(parts) >= 2 and parts[1] in self.playlists:
+            key = parts[1]
+            entry = self.playlists[key]
+            if len(parts) == 2 and method == "DELETE":
+                del self.playlists[key]
+                return 200, {}, b""
+            if parts[2:] == ["items"] and method == "GET":
+                rows = []
+                for item_id, rating_key in entry["items"]:
+                    movie = next(m for m in self.items if m["ratingKey"] == rating_key)
+                    rows.append({**movie, "playlistItemID": item_id})
+                answer = {"MediaContainer": {"size": len(rows), "Metadata": rows}}
+            elif parts[2:] == ["items"] and method == "PUT":
+                self._append(key, keys_of(query["uri"][0]))
+                answer = {"MediaContainer": {"size": 1, "Metadata": [listed(key)]}}
+            elif len(parts) == 4 and parts[2] == "items" and method == "DELETE":
+                before = len(entry["items"])
+                entry["items"] = [i for i in entry["items"] if str(i[0]) != parts[3]]
+                if len(entry["items"]) == before:
+                    return not_found
+                return 200, {}, b""
+            else:
+                return not_found
+        else:
+            return not_found
+        return 200, {"Content-Type": "application/json"}, json.dumps(answer).encode()
+
+    def _append(self, key: str, rating_keys: list[str]) -> None:
+        entry = self.playlists[key]
+        for rating_key in rating_keys:
+            entry["items"].append((entry["next"], rating_key))
+            entry["next"] += 1

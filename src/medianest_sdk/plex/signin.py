@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import anyio
 
@@ -112,7 +112,8 @@ class PlexPinAuth(ServiceAdapter):
 
     def auth_url(self, pin: PlexPin, forward_url: str | None = None) -> str:
         """The app.plex.tv link where the user confirms ``pin`` (and is sent to
-        ``forward_url`` afterwards, if given)."""
+        ``forward_url`` afterwards, if given). Values are percent-encoded as Plex's own
+        sign-in and Overseerr do: a space is ``%20``, never ``+`` (RFC 3986)."""
         params = {
             "clientID": self.client_identifier,
             "code": pin.code,
@@ -120,7 +121,7 @@ class PlexPinAuth(ServiceAdapter):
         }
         if forward_url:
             params["forwardUrl"] = forward_url
-        return f"{self.app_url}/auth#?{urlencode(params)}"
+        return f"{self.app_url}/auth#?{urlencode(params, quote_via=quote)}"
 
     async def check_pin(self, pin: PlexPin | int) -> PlexPin:
         """The PIN's current state; ``auth_token`` is set once the user confirmed it.

@@ -49,8 +49,12 @@ from medianest_sdk.overseerr.models import MediaInfo as MediaInfo_overseerr
 from medianest_sdk.overseerr.sync import RequestCursor, RequestSync
 from medianest_sdk.plex.adapter import PlexAdapter as _PlexAdapter
 from medianest_sdk.plex.models import (
+    Activity,
+    ExternalId,
+    HistoryEntry,
     LibrarySection,
     Metadata,
+    Playlist,
     PlexIdentity,
     PlexPin,
     PlexResource,
@@ -512,6 +516,12 @@ class PlexAdapter(Twin):
         """Close the owned HTTP client (a borrowed one stays open). Idempotent."""
         return call(lambda: self._async.aclose())
 
+    def activities(self) -> list[Activity]:
+        """What the server is doing now: scans, refreshes, analyses. ``GET /activities``
+        (never cached).
+        """
+        return call(lambda: self._async.activities())
+
     def add_to_collection(
         self, collection_key: int | str, rating_keys: Sequence[int | str]
     ) -> None:
@@ -519,6 +529,10 @@ class PlexAdapter(Twin):
         return call(
             lambda: self._async.add_to_collection(unwrap(collection_key), unwrap(rating_keys))
         )
+
+    def add_to_playlist(self, playlist_key: int | str, rating_keys: Sequence[int | str]) -> None:
+        """Append items to a playlist. ``PUT /playlists/{playlistId}/items?uri=``."""
+        return call(lambda: self._async.add_to_playlist(unwrap(playlist_key), unwrap(rating_keys)))
 
     def children(self, rating_key: int | str) -> list[Metadata]:
         """A show's seasons, a season's episodes, an album's tracks.
@@ -545,13 +559,91 @@ class PlexAdapter(Twin):
             )
         )
 
+    def create_playlist(
+        self,
+        title: str,
+        rating_keys: Sequence[int | str],
+        *,
+        playlist_type: Literal["video", "audio", "photo"] = "video",
+    ) -> Playlist:
+        """Create a playlist of items. ``POST /playlists?type=&title=&smart=0&uri=``.
+
+        Raises:
+            ValueError: empty title or no items.
+            DecodeError: the answer holds no playlist.
+        """
+        return call(
+            lambda: self._async.create_playlist(
+                unwrap(title), unwrap(rating_keys), playlist_type=unwrap(playlist_type)
+            )
+        )
+
     def delete_collection(self, collection_key: int | str) -> None:
         """Delete a collection (not its items). ``DELETE /library/metadata/{ids}``."""
         return call(lambda: self._async.delete_collection(unwrap(collection_key)))
 
+    def delete_playlist(self, playlist_key: int | str) -> None:
+        """Delete a playlist (not its items). ``DELETE /playlists/{playlistId}``."""
+        return call(lambda: self._async.delete_playlist(unwrap(playlist_key)))
+
+    def find_by_external_id(
+        self, external_id: ExternalId | str, *, section_id: int | str | None = None
+    ) -> Metadata | None:
+        """The item with this id at another database (``"imdb://tt0111161"``,
+        ``"tmdb://278"``, ``"tvdb://81189"``, or Plex's ``"plex://movie/..."``), searched in
+        one section or every movie and show section; ``None`` when there is none.
+        ``GET /library/sections/{sectionId}/all?includeGuids=1``, paged (cached as section
+        pages are, so repeated look-ups cost no requests), as python-plexapi's ``getGuid``.
+
+        Raises:
+            ValueError: not ``source://id``.
+        """
+        return call(
+            lambda: self._async.find_by_external_id(
+                unwrap(external_id), section_id=unwrap(section_id)
+            )
+        )
+
     def health(self) -> HealthReport:
         """Whether the server answers ``GET /identity``, with latency and version."""
         return call(lambda: self._async.health())
+
+    def history(
+        self,
+        *,
+        account_id: int | None = None,
+        section_id: int | str | None = None,
+        rating_key: int | str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        sort: str = "viewedAt:desc",
+        page_size: int = 200,
+    ) -> Iterator[HistoryEntry]:
+        """The watch history, newest first by default, page by page.
+        ``GET /status/sessions/history/all`` (never cached).
+
+        Args:
+            account_id: Only this account's plays (1 is the owner).
+            section_id: Only this library section.
+            rating_key: Only plays of this item (``metadataItemID``).
+            since, until: Only plays at or after / before these aware datetimes.
+            sort: Plex sort, ``"viewedAt:desc"`` or ``"viewedAt"``.
+            page_size: Entries per request, 1..1000.
+
+        Raises:
+            ValueError: ``page_size`` outside 1..1000, or a naive datetime.
+        """
+        return iterate(
+            lambda: self._async.history(
+                account_id=unwrap(account_id),
+                section_id=unwrap(section_id),
+                rating_key=unwrap(rating_key),
+                since=unwrap(since),
+                until=unwrap(until),
+                sort=unwrap(sort),
+                page_size=unwrap(page_size),
+            )
+        )
 
     def identity(self) -> PlexIdentity:
         """The server's machine identifier and version. ``GET /identity``."""
@@ -564,20 +656,35 @@ class PlexAdapter(Twin):
         page_size: int = 200,
         sort: str | None = None,
         filters: Mapping[str, str | int | bool] | None = None,
+        include_guids: bool = False,
     ) -> Iterator[Metadata]:
-        """Every item of a section, page by page (see :meth:`section_items`)."""
+        """Every item of a section, page by page (see :meth:`section_items`): until the
+        ``totalSize`` the server reports, or, when it reports none, a page shorter than
+        ``page_size``.
+        """
         return iterate(
             lambda: self._async.iter_section_items(
                 unwrap(section_id),
                 page_size=unwrap(page_size),
                 sort=unwrap(sort),
                 filters=unwrap(filters),
+                include_guids=unwrap(include_guids),
             )
         )
 
     def library_sections(self) -> list[LibrarySection]:
         """Every library section. ``GET /library/sections/all``."""
         return call(lambda: self._async.library_sections())
+
+    def mark_played(self, rating_key: int | str) -> None:
+        """Mark an item (a show or season: all its episodes) played, without a history entry.
+        ``PUT /:/scrobble?identifier=com.plexapp.plugins.library&key=``.
+        """
+        return call(lambda: self._async.mark_played(unwrap(rating_key)))
+
+    def mark_unplayed(self, rating_key: int | str) -> None:
+        """Mark an item unplayed. ``PUT /:/unscrobble``."""
+        return call(lambda: self._async.mark_unplayed(unwrap(rating_key)))
 
     def metadata(self, rating_key: int | str) -> Metadata:
         """One item by rating key. ``GET /library/metadata/{ids}``.
@@ -589,11 +696,34 @@ class PlexAdapter(Twin):
         return call(lambda: self._async.metadata(unwrap(rating_key)))
 
     def on_deck(self, section_id: int | str | None = None) -> list[Metadata]:
-        """What the token's user is watching next: of one section, or (``None``) of every
-        movie and show section, most recently viewed first.
-        ``GET /library/sections/{sectionId}/onDeck`` (never cached).
+        """What the token's user is watching next: of one section, or (``None``) of the whole
+        library, as Plex orders it (most recently viewed first). One request:
+        ``GET /library/onDeck`` (served by every PMS and used by Plex's own apps; the spec
+        lists only the per-section path) or ``GET /library/sections/{sectionId}/onDeck``.
+        Never cached.
         """
         return call(lambda: self._async.on_deck(unwrap(section_id)))
+
+    def playlist_items(self, playlist_key: int | str) -> list[Metadata]:
+        """A playlist's items in order (each with ``playlist_item_id``).
+        ``GET /playlists/{playlistId}/items``.
+        """
+        return call(lambda: self._async.playlist_items(unwrap(playlist_key)))
+
+    def playlists(
+        self, playlist_type: Literal["video", "audio", "photo"] | None = None
+    ) -> list[Playlist]:
+        """The user's playlists. ``GET /playlists`` (``playlistType=`` filters)."""
+        return call(lambda: self._async.playlists(unwrap(playlist_type)))
+
+    def rate(self, rating_key: int | str, rating: float) -> None:
+        """Set the user's rating of an item, 0-10 (Plex's stars are 2 points each); ``-1``
+        removes it. ``PUT /:/rate``.
+
+        Raises:
+            ValueError: ``rating`` outside 0-10 (and not -1).
+        """
+        return call(lambda: self._async.rate(unwrap(rating_key), unwrap(rating)))
 
     def recently_added(self, section_id: int | str | None = None) -> list[Metadata]:
         """Recently added items, newest first: of the whole library, or one section.
@@ -602,20 +732,43 @@ class PlexAdapter(Twin):
         return call(lambda: self._async.recently_added(unwrap(section_id)))
 
     def refresh_section(
-        self, section_id: int | str, *, path: str | None = None, force: bool = False
+        self,
+        section_id: int | str,
+        *,
+        path: str | None = None,
+        force: bool = False,
+        wait: bool = False,
+        timeout: float = 600.0,
+        interval: float = 0.5,
     ) -> None:
         """Scan a section for new files: all of it, or just one folder (``path``, a folder on
-        the server inside the section). ``POST /library/sections/{sectionId}/refresh``.
+        the server inside the section). ``POST /library/sections/{sectionId}/refresh``; with
+        ``wait``, then ``GET /activities`` every ``interval`` seconds until the section's scan
+        ended, so the next call finds what it added.
 
-        Invalidates the section's cached entries.
+        Invalidates the section's cached entries (again once the scan ended).
 
         Args:
             path: Scan only this folder (a partial scan; much faster on big libraries).
             force: Refresh metadata of existing items too.
+            wait: Return only when the scan is over: its activity came and went, or the
+                section's ``scannedAt`` moved (a scan too short to be seen).
+            timeout: Seconds ``wait`` may take.
+            interval: Seconds between looks at the activities.
+
+        Raises:
+            WaitTimeout: ``wait`` and the scan still runs after ``timeout`` seconds (it goes
+                on on the server).
+            NotFoundError: no such section.
         """
         return call(
             lambda: self._async.refresh_section(
-                unwrap(section_id), path=unwrap(path), force=unwrap(force)
+                unwrap(section_id),
+                path=unwrap(path),
+                force=unwrap(force),
+                wait=unwrap(wait),
+                timeout=unwrap(timeout),
+                interval=unwrap(interval),
             )
         )
 
@@ -628,13 +781,23 @@ class PlexAdapter(Twin):
             lambda: self._async.remove_from_collection(unwrap(collection_key), unwrap(rating_key))
         )
 
+    def remove_from_playlist(self, playlist_key: int | str, playlist_item_id: int) -> None:
+        """Remove one entry (``Metadata.playlist_item_id`` of :meth:`playlist_items`).
+        ``DELETE /playlists/{playlistId}/items/{playlistItemId}``.
+        """
+        return call(
+            lambda: self._async.remove_from_playlist(unwrap(playlist_key), unwrap(playlist_item_id))
+        )
+
     def search(
         self, query: str, *, section_id: int | str | None = None, limit: int = 10
     ) -> list[SearchHub]:
         """Search the library. ``GET /hubs/search``.
 
         Returns:
-            One :class:`SearchHub` per kind of result (movies, shows, episodes...) with hits.
+            One :class:`SearchHub` per kind of result (movies, shows, episodes...) with hits:
+            Plex lists movies and episodes as ``Metadata``, shows and artists as
+            ``Directory``; both are read.
 
         Raises:
             ValueError: empty query or ``limit < 1``.
@@ -653,6 +816,7 @@ class PlexAdapter(Twin):
         size: int = 100,
         sort: str | None = None,
         filters: Mapping[str, str | int | bool] | None = None,
+        include_guids: bool = False,
     ) -> SectionPage:
         """One page of a section's items. ``GET /library/sections/{sectionId}/all``.
 
@@ -662,6 +826,7 @@ class PlexAdapter(Twin):
             size: Page size (``X-Plex-Container-Size``), 1..1000.
             sort: Plex sort, e.g. ``"titleSort"``, ``"addedAt:desc"``.
             filters: Plex filters, e.g. ``{"unwatched": 1, "year": 1999, "genre": "Drama"}``.
+            include_guids: Ask for each item's external ids (``Metadata.guids``).
 
         Raises:
             ValueError: ``start < 0`` or ``size`` outside 1..1000.
@@ -674,6 +839,7 @@ class PlexAdapter(Twin):
                 size=unwrap(size),
                 sort=unwrap(sort),
                 filters=unwrap(filters),
+                include_guids=unwrap(include_guids),
             )
         )
 
@@ -684,6 +850,14 @@ class PlexAdapter(Twin):
     def sessions(self) -> list[PlexSession]:
         """What is playing now, on every player. ``GET /status/sessions`` (never cached)."""
         return call(lambda: self._async.sessions())
+
+    def set_progress(self, rating_key: int | str, position_ms: int) -> None:
+        """Set where playback resumes, in milliseconds from the start. ``GET /:/progress``.
+
+        Raises:
+            ValueError: a negative position.
+        """
+        return call(lambda: self._async.set_progress(unwrap(rating_key), unwrap(position_ms)))
 
 
 class PlexPinAuth(Twin):
@@ -743,7 +917,8 @@ class PlexPinAuth(Twin):
 
     def auth_url(self, pin: PlexPin, forward_url: str | None = None) -> str:
         """The app.plex.tv link where the user confirms ``pin`` (and is sent to
-        ``forward_url`` afterwards, if given).
+        ``forward_url`` afterwards, if given). Values are percent-encoded as Plex's own
+        sign-in and Overseerr do: a space is ``%20``, never ``+`` (RFC 3986).
         """
         return self._async.auth_url(unwrap(pin), unwrap(forward_url))
 
