@@ -4,6 +4,7 @@ history, playlists, watched state, external ids and scan waiting work against Fa
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,7 @@ def _recorded_items() -> list[tuple[str, dict[str, Any]]]:
 RECORDED_ITEMS = _recorded_items()
 
 # JSON key -> how the decoded item shows it: what users read, and the issue counted as lost
-FIELDS = {
+FIELDS: dict[str, Callable[[Metadata], object]] = {
     "originallyAvailableAt": lambda m: m.originally_available_at,
     "contentRating": lambda m: m.content_rating,
     "Genre": lambda m: m.genres,
