@@ -52,7 +52,7 @@ def _recorded_items() -> list[tuple[str, dict[str, Any]]]:
 RECORDED_ITEMS = _recorded_items()
 
 # JSON key -> how the decoded item shows it: what users read, and the issue counted as lost
-FIELDS: dict[str, Callable[[Metadata], object]] = {
+FIELDS: dict[str, Callable[[Metadata], Any]] = {
     "originallyAvailableAt": lambda m: m.originally_available_at,
     "contentRating": lambda m: m.content_rating,
     "Genre": lambda m: m.genres,
