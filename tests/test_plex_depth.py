@@ -306,3 +306,26 @@ def test_recorded_sources_are_listed() -> None:
     sources = json.loads((RECORDED / "SOURCES.json").read_text())
     names = {entry["file"] for entry in sources}
     assert names == {p.name for p in Path(RECORDED).glob("*.json")} - {"SOURCES.json"}
+
+
+async def test_a_cache_hit_hands_back_the_parsed_models() -> None:
+    fake = FakePlex(movies=120)
+    async with plex(fake, pipeline=mn.ResiliencePipeline(cache=mn.MemoryCache())) as p:
+        first = await p.section_items(1, size=100)
+        second = await p.section_items(1, size=100)
+        assert second.items == first.items
+        assert all(a is b for a, b in zip(first.items, second.items, strict=True))  # not re-read
+        second.items.clear()  # the caller's list is its own
+        assert len((await p.section_items(1, size=100)).items) == 100
+        await p.refresh_section(1)  # drops the cached pages: the next read parses anew
+        third = await p.section_items(1, size=100)
+    assert third.items == first.items and third.items[0] is not first.items[0]
+    assert fake.requests.count(("GET", "/library/sections/1/all")) == 2
+
+
+async def test_a_shared_redis_cache_parses_each_answer(redis_url: str) -> None:
+    cache = mn.RedisCache(redis_url)
+    async with plex(FakePlex(), pipeline=mn.ResiliencePipeline(cache=cache)) as p:
+        first = await p.library_sections()
+        second = await p.library_sections()
+    assert first == second and first[0] is not second[0]

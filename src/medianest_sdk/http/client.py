@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Literal, Protocol, TypeVar
 from urllib.parse import quote
@@ -29,10 +30,14 @@ from .failures import excerpt, request_failed, status_error
 from .logredact import IN_FLIGHT, install_httpx_log_redaction
 from .scope import CacheScope
 
+MEMO_ENTRIES = 512
+"""Parsed answers :meth:`ServiceClient.get_parsed` keeps per client (least recently used go)."""
+
 __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_TIMEOUT",
     "IDEMPOTENT_METHODS",
+    "MEMO_ENTRIES",
     "Pipeline",
     "ServiceClient",
     "path_segment",
@@ -243,6 +248,7 @@ class ServiceClient:
         else:
             self._client = http_client
         self._closed = False
+        self._memo: OrderedDict[tuple[str, str], tuple[Any, Any]] = OrderedDict()
 
     def _reveal(self, values: Mapping[str, str | Secret]) -> dict[str, str]:
         out = {}
@@ -488,6 +494,57 @@ class ServiceClient:
             path, params=params, headers=headers, timeout=timeout, cache=cache, cache_ttl=cache_ttl
         )
         return self.decode(data, model, f"GET {path}")
+
+    async def get_parsed(
+        self,
+        path: str,
+        parse: Callable[[Any], T],
+        *,
+        memo: str,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        cache: bool = False,
+        cache_ttl: float | None = None,
+    ) -> T:
+        """GET ``path``, parse the JSON with ``parse`` (``json -> models``) and, when the answer
+        came from the pipeline's cache unchanged, return the models parsed the last time instead
+        of parsing again.
+
+        A :class:`~medianest_sdk.MemoryCache` hands back the very JSON object it holds, so a
+        hit costs a dictionary look-up here instead of decoding (a 100-item page: tens of
+        microseconds instead of milliseconds). The parsed value is kept beside that JSON object
+        (at most :data:`MEMO_ENTRIES` of them, least recently used dropped); when the cache
+        entry expires or is invalidated the cache answers a new object and ``parse`` runs
+        again. A shared :class:`~medianest_sdk.RedisCache` answers new JSON each time: it is
+        parsed each time. Parsed values are shared between callers: they must be immutable
+        (frozen models; copy lists before changing them).
+
+        Args:
+            parse: Turns the JSON into the value (raises :class:`DecodeError`).
+            memo: Names ``parse`` (the same path may be parsed two ways).
+            params, headers, timeout, cache, cache_ttl: As for :meth:`get_json`.
+
+        Raises:
+            As :meth:`get_json`, and what ``parse`` raises.
+        """
+        data = await self.get_json(
+            path, params=params, headers=headers, timeout=timeout, cache=cache, cache_ttl=cache_ttl
+        )
+        if not cache or self.pipeline is None or self.pipeline.cache is None:
+            return parse(data)
+        key = (self.cache_key(path, params, headers=headers), memo)
+        kept = self._memo.get(key)
+        if kept is not None and kept[0] is data:
+            self._memo.move_to_end(key)
+            value: T = kept[1]
+            return value
+        value = parse(data)
+        self._memo[key] = (data, value)
+        self._memo.move_to_end(key)
+        while len(self._memo) > MEMO_ENTRIES:
+            self._memo.popitem(last=False)
+        return value
 
     async def _get_parsed(
         self,

@@ -40,7 +40,7 @@ from __future__ import annotations
 import platform
 import time
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
@@ -157,20 +157,32 @@ class PlexAdapter(ServiceAdapter):
         *,
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
-        ttl: float | None = None,
     ) -> dict[str, Any]:
-        data = await self.http.get_json(
-            path, params=params, headers=headers, cache=ttl is not None, cache_ttl=ttl
+        """The ``MediaContainer`` of an answer that is never cached."""
+        data = await self.http.get_json(path, params=params, headers=headers)
+        return _container_of(data, path)
+
+    async def _parsed(
+        self,
+        path: str,
+        parse: Callable[[dict[str, Any]], T],
+        *,
+        memo: str,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        ttl: float | None = None,
+    ) -> T:
+        """``parse`` of the answer's ``MediaContainer``; with ``ttl`` cached, and on a cache hit
+        the models parsed before (see :meth:`ServiceClient.get_parsed`)."""
+        return await self.http.get_parsed(
+            path,
+            lambda data: parse(_container_of(data, path)),
+            memo=memo,
+            params=params,
+            headers=headers,
+            cache=ttl is not None,
+            cache_ttl=ttl,
         )
-        container = data.get("MediaContainer") if isinstance(data, dict) else None
-        if not isinstance(container, dict):
-            raise DecodeError(
-                f"GET {path}: no MediaContainer object",
-                service=SERVICE,
-                endpoint=f"GET {path}",
-                field="$.MediaContainer",
-            )
-        return container
 
     def _list(self, container: dict[str, Any], key: str, model: type[T], path: str) -> list[T]:
         raw = container.get(key) or []
@@ -179,8 +191,14 @@ class PlexAdapter(ServiceAdapter):
     async def _items(
         self, path: str, *, ttl: float | None, params: dict[str, Any] | None = None
     ) -> list[Metadata]:
-        container = await self._container(path, params=params, ttl=ttl)
-        return self._list(container, "Metadata", Metadata, path)
+        items = await self._parsed(
+            path,
+            lambda c: self._list(c, "Metadata", Metadata, path),
+            memo="Metadata",
+            params=params,
+            ttl=ttl,
+        )
+        return list(items)  # the parsed list is shared with later cache hits
 
     async def _invalidate_section(self, section_id: int | str | None) -> None:
         prefixes = ["/library/sections/all", "/library/recentlyAdded", "/hubs/search"]
@@ -192,13 +210,21 @@ class PlexAdapter(ServiceAdapter):
 
     async def identity(self) -> PlexIdentity:
         """The server's machine identifier and version. ``GET /identity``."""
-        container = await self._container("/identity", ttl=TTL_SERVER)
-        return self.http.decode(container, PlexIdentity, "GET /identity")
+        return await self._parsed(
+            "/identity",
+            lambda c: self.http.decode(c, PlexIdentity, "GET /identity"),
+            memo="PlexIdentity",
+            ttl=TTL_SERVER,
+        )
 
     async def server_info(self) -> ServerInfo:
         """The server's name, version, platform and owner. ``GET /``."""
-        container = await self._container("/", ttl=TTL_SERVER)
-        return self.http.decode(container, ServerInfo, "GET /")
+        return await self._parsed(
+            "/",
+            lambda c: self.http.decode(c, ServerInfo, "GET /"),
+            memo="ServerInfo",
+            ttl=TTL_SERVER,
+        )
 
     async def health(self) -> HealthReport:
         """Whether the server answers ``GET /identity``, with latency and version."""
@@ -211,8 +237,13 @@ class PlexAdapter(ServiceAdapter):
     async def library_sections(self) -> list[LibrarySection]:
         """Every library section. ``GET /library/sections/all``."""
         path = "/library/sections/all"
-        container = await self._container(path, ttl=TTL_LIBRARY)
-        return self._list(container, "Directory", LibrarySection, path)
+        sections = await self._parsed(
+            path,
+            lambda c: self._list(c, "Directory", LibrarySection, path),
+            memo="LibrarySection",
+            ttl=TTL_LIBRARY,
+        )
+        return list(sections)
 
     async def section_items(
         self,
@@ -247,15 +278,20 @@ class PlexAdapter(ServiceAdapter):
         if include_guids:
             params["includeGuids"] = 1
         headers = {"X-Plex-Container-Start": str(start), "X-Plex-Container-Size": str(size)}
-        container = await self._container(path, params=params, headers=headers, ttl=TTL_LIBRARY)
-        items = self._list(container, "Metadata", Metadata, path)
-        total = container.get("totalSize")
-        offset = container.get("offset")
+
+        def parse(container: dict[str, Any]) -> tuple[list[Metadata], int | None, int | None]:
+            items = self._list(container, "Metadata", Metadata, path)
+            total, offset = container.get("totalSize"), container.get("offset")
+            return items, _whole(total), _whole(offset)
+
+        items, total, offset = await self._parsed(
+            path, parse, memo="SectionPage", params=params, headers=headers, ttl=TTL_LIBRARY
+        )
         return SectionPage(
-            items=items,
-            start=offset if isinstance(offset, int) and not isinstance(offset, bool) else start,
+            items=list(items),
+            start=start if offset is None else offset,
             size=size,
-            total_size=total if isinstance(total, int) and not isinstance(total, bool) else None,
+            total_size=total,
         )
 
     async def iter_section_items(
@@ -330,23 +366,29 @@ class PlexAdapter(ServiceAdapter):
         params: dict[str, Any] = {"query": query, "limit": limit}
         if section_id is not None:
             params["sectionId"] = section_id
-        container = await self._container("/hubs/search", params=params, ttl=TTL_SEARCH)
-        hubs = []
-        for raw in container.get("Hub") or []:
-            if not isinstance(raw, dict):
-                continue
-            hits = [*(raw.get("Metadata") or []), *(raw.get("Directory") or [])]
-            items = self.http.decode(hits, list[Metadata], "GET /hubs/search")
-            if items:
-                hubs.append(
-                    SearchHub(
-                        title=str(raw.get("title", "")),
-                        type=str(raw.get("type", "")),
-                        hub_identifier=raw.get("hubIdentifier"),
-                        items=items,
+
+        def parse(container: dict[str, Any]) -> list[SearchHub]:
+            hubs = []
+            for raw in container.get("Hub") or []:
+                if not isinstance(raw, dict):
+                    continue
+                hits = [*(raw.get("Metadata") or []), *(raw.get("Directory") or [])]
+                items = self.http.decode(hits, list[Metadata], "GET /hubs/search")
+                if items:
+                    hubs.append(
+                        SearchHub(
+                            title=str(raw.get("title", "")),
+                            type=str(raw.get("type", "")),
+                            hub_identifier=raw.get("hubIdentifier"),
+                            items=items,
+                        )
                     )
-                )
-        return hubs
+            return hubs
+
+        hubs = await self._parsed(
+            "/hubs/search", parse, memo="SearchHub", params=params, ttl=TTL_SEARCH
+        )
+        return list(hubs)
 
     async def recently_added(self, section_id: int | str | None = None) -> list[Metadata]:
         """Recently added items, newest first: of the whole library, or one section.
@@ -695,8 +737,14 @@ class PlexAdapter(ServiceAdapter):
     ) -> list[Playlist]:
         """The user's playlists. ``GET /playlists`` (``playlistType=`` filters)."""
         params = None if playlist_type is None else {"playlistType": playlist_type}
-        container = await self._container("/playlists", params=params, ttl=TTL_SEARCH)
-        return self._list(container, "Metadata", Playlist, "/playlists")
+        playlists = await self._parsed(
+            "/playlists",
+            lambda c: self._list(c, "Metadata", Playlist, "/playlists"),
+            memo="Playlist",
+            params=params,
+            ttl=TTL_SEARCH,
+        )
+        return list(playlists)
 
     async def playlist_items(self, playlist_key: int | str) -> list[Metadata]:
         """A playlist's items in order (each with ``playlist_item_id``).
@@ -764,6 +812,22 @@ class PlexAdapter(ServiceAdapter):
 
     async def _section_of(self, rating_key: int | str) -> int | None:
         return (await self.metadata(rating_key)).library_section_id
+
+
+def _container_of(data: Any, path: str) -> dict[str, Any]:
+    container = data.get("MediaContainer") if isinstance(data, dict) else None
+    if not isinstance(container, dict):
+        raise DecodeError(
+            f"GET {path}: no MediaContainer object",
+            service=SERVICE,
+            endpoint=f"GET {path}",
+            field="$.MediaContainer",
+        )
+    return container
+
+
+def _whole(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _param(value: str | int | bool) -> str | int:

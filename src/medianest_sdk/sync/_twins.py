@@ -316,6 +316,52 @@ class ServiceClient(Twin):
             )
         )
 
+    def get_parsed(
+        self,
+        path: str,
+        parse: Callable[[Any], T],
+        *,
+        memo: str,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | Timeout | None = None,
+        cache: bool = False,
+        cache_ttl: float | None = None,
+    ) -> T:
+        """GET ``path``, parse the JSON with ``parse`` (``json -> models``) and, when the answer
+        came from the pipeline's cache unchanged, return the models parsed the last time instead
+        of parsing again.
+
+        A :class:`~medianest_sdk.MemoryCache` hands back the very JSON object it holds, so a
+        hit costs a dictionary look-up here instead of decoding (a 100-item page: tens of
+        microseconds instead of milliseconds). The parsed value is kept beside that JSON object
+        (at most :data:`MEMO_ENTRIES` of them, least recently used dropped); when the cache
+        entry expires or is invalidated the cache answers a new object and ``parse`` runs
+        again. A shared :class:`~medianest_sdk.RedisCache` answers new JSON each time: it is
+        parsed each time. Parsed values are shared between callers: they must be immutable
+        (frozen models; copy lists before changing them).
+
+        Args:
+            parse: Turns the JSON into the value (raises :class:`DecodeError`).
+            memo: Names ``parse`` (the same path may be parsed two ways).
+            params, headers, timeout, cache, cache_ttl: As for :meth:`get_json`.
+
+        Raises:
+            As :meth:`get_json`, and what ``parse`` raises.
+        """
+        return call(
+            lambda: self._async.get_parsed(
+                unwrap(path),
+                unwrap(parse),
+                memo=unwrap(memo),
+                params=unwrap(params),
+                headers=unwrap(headers),
+                timeout=unwrap(timeout),
+                cache=unwrap(cache),
+                cache_ttl=unwrap(cache_ttl),
+            )
+        )
+
     def get_text(
         self,
         path: str,
