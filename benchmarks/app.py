@@ -16,7 +16,7 @@ Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
-PLEX = FakePlex(movies=int(os.environ.get("BENCH_PLEX_MOVIES", "2000")))
+PLEX = FakePlex(movies=int(os.environ.get("BENCH_PLEX_MOVIES", "2000")), history=1000)
 SMALL = json.dumps(
     {"page": 1, "items": [{"id": n, "title": f"Item {n}", "year": 2000 + n} for n in range(10)]}
 ).encode()

@@ -77,39 +77,126 @@ async def pipeline_vs_raw(url: str, rounds: int) -> Rows:
 
 
 async def plex_vs_plexapi(url: str, rounds: int) -> Rows:
-    print("\n# 3. Plex: server info, sections, 2,000 items in pages of 100, 50 searches")
-    print("#    python-plexapi (sync, XML) vs PlexAdapter (async, JSON), same fake server")
+    print("\n# 3. Plex scenarios: python-plexapi (sync, XML) vs PlexAdapter (async, JSON) vs raw")
+    print("#    httpx GET + json() of the same requests as ours (the floor), same fake server")
     if importlib.util.find_spec("plexapi") is None:
         print("  python-plexapi not installed (nox -s bench installs it): skipped")
         return []
     plexapi_server: Any = importlib.import_module("plexapi.server")  # a peer; bench-only
+    token = "fake-plex-token"
     queries = [f"movie {n:03d}" for n in range(50)]
+    json_headers = {"Accept": "application/json", "X-Plex-Token": token}
 
-    def with_plexapi() -> None:
-        server = plexapi_server.PlexServer(url, "fake-plex-token")
-        section = server.library.sections()[0]
-        assert len(section.all()) == 2000
+    session = importlib.import_module("requests").Session()
+
+    def plexapi_sections(server: Any) -> None:  # server info and sections, as ours
+        fresh = plexapi_server.PlexServer(url, token, session=session)
+        assert len(fresh.library.sections()) == 2
+
+    def plexapi_items(server: Any) -> None:
+        assert len(server.library.sections()[0].all(container_size=100)) == 2000
+
+    def plexapi_search(server: Any) -> None:
         for query in queries:
             server.search(query, limit=10)
 
-    async def with_ours() -> None:
-        async with mn.PlexAdapter(url, "fake-plex-token") as plex:
-            await plex.server_info()
-            section = (await plex.library_sections())[0]
-            items = [m async for m in plex.iter_section_items(section.key, page_size=100)]
-            assert len(items) == 2000
-            for query in queries:
-                await plex.search(query, limit=10)
+    def plexapi_history(server: Any) -> None:
+        assert len(server.history()) == 1000
 
-    times: dict[str, list[float]] = {"python-plexapi": [], "PlexAdapter": []}
-    for _ in range(rounds):
-        start = time.perf_counter()
-        await anyio.to_thread.run_sync(with_plexapi)
-        times["python-plexapi"].append((time.perf_counter() - start) * 1e6)
-        start = time.perf_counter()
-        await with_ours()
-        times["PlexAdapter"].append((time.perf_counter() - start) * 1e6)
-    return report([Result("plex", k, v) for k, v in times.items()], "python-plexapi")
+    async def ours_sections(plex: mn.PlexAdapter) -> None:
+        await plex.server_info()
+        assert len(await plex.library_sections()) == 2
+
+    async def ours_items(plex: mn.PlexAdapter) -> None:
+        items = [m async for m in plex.iter_section_items(1, page_size=100)]
+        assert len(items) == 2000
+
+    async def ours_search(plex: mn.PlexAdapter) -> None:
+        for query in queries:
+            await plex.search(query, limit=10)
+
+    async def ours_history(plex: mn.PlexAdapter) -> None:
+        assert len([e async for e in plex.history()]) == 1000
+
+    async def raw_sections(raw: httpx.AsyncClient) -> None:
+        (await raw.get(f"{url}/")).json()
+        (await raw.get(f"{url}/library/sections/all")).json()
+
+    async def raw_items(raw: httpx.AsyncClient) -> None:
+        for start in range(0, 2000, 100):
+            page = {"X-Plex-Container-Start": str(start), "X-Plex-Container-Size": "100"}
+            (await raw.get(f"{url}/library/sections/1/all", headers=page)).json()
+
+    async def raw_search(raw: httpx.AsyncClient) -> None:
+        for query in queries:
+            (await raw.get(f"{url}/hubs/search", params={"query": query, "limit": 10})).json()
+
+    async def raw_history(raw: httpx.AsyncClient) -> None:
+        for start in range(0, 1000, 200):
+            params: dict[str, str | int] = {
+                "sort": "viewedAt:desc",
+                "X-Plex-Container-Start": start,
+                "X-Plex-Container-Size": 200,
+            }
+            (await raw.get(f"{url}/status/sessions/history/all", params=params)).json()
+
+    scenarios = [
+        ("sections", plexapi_sections, ours_sections, raw_sections),
+        ("2,000 items paged", plexapi_items, ours_items, raw_items),
+        ("50 searches", plexapi_search, ours_search, raw_search),
+        ("history of 1,000", plexapi_history, ours_history, raw_history),
+    ]
+    rows: Rows = []
+    server = await anyio.to_thread.run_sync(
+        lambda: plexapi_server.PlexServer(url, token, session=session)
+    )
+    async with (
+        mn.PlexAdapter(url, token) as plex,
+        httpx.AsyncClient(headers=json_headers, limits=LIMITS) as raw,
+    ):
+        for name, theirs, ours, floor in scenarios:
+            times: dict[str, list[float]] = {"python-plexapi": [], "PlexAdapter": [], "raw": []}
+            for n in range(rounds):
+                order = ["python-plexapi", "PlexAdapter", "raw"]
+                for side in order[n % 3 :] + order[: n % 3]:
+                    start = time.perf_counter()
+                    if side == "python-plexapi":
+                        await anyio.to_thread.run_sync(theirs, server)
+                    elif side == "PlexAdapter":
+                        await ours(plex)
+                    else:
+                        await floor(raw)
+                    times[side].append((time.perf_counter() - start) * 1e6)
+            print(f"  {name}:")
+            results = [Result(f"plex: {name}", k, v) for k, v in times.items()]
+            rows += report(results, "python-plexapi")
+            rows += report([results[1], results[2]], "raw")
+    return rows
+
+
+async def plex_cache_hit(url: str, rounds: int) -> Rows:
+    print("\n# 2b. A 100-item page: PlexAdapter cache hit vs the raw loopback GET + json()")
+    headers = {"Accept": "application/json", "X-Plex-Token": "fake-plex-token"}
+    page = {"X-Plex-Container-Start": "0", "X-Plex-Container-Size": "100"}
+    pipeline = mn.ResiliencePipeline(cache=mn.MemoryCache())
+    async with (
+        httpx.AsyncClient(headers=headers, limits=LIMITS) as raw,
+        mn.PlexAdapter(url, "fake-plex-token", pipeline=pipeline) as plex,
+    ):
+        await plex.section_items(1, size=100)
+
+        async def raw_get() -> Any:
+            return (await raw.get(f"{url}/library/sections/1/all", headers=page)).json()
+
+        async def hit() -> Any:
+            return await plex.section_items(1, size=100)
+
+        sides = [
+            Side("raw httpx GET + json() of a 100-item page", raw_get),
+            Side("PlexAdapter.section_items(size=100) cache hit", hit),
+        ]
+        results = await run_case("plex cache", sides, rounds=rounds, iterations=50)
+    return report(results, sides[0].name)
 
 
 async def webhook_verify(rounds: int) -> Rows:
@@ -348,6 +435,7 @@ async def run(rounds: int, redis_url: str | None) -> Rows:
     rows: Rows = []
     with bench_server(2000) as url:
         rows += await pipeline_vs_raw(url, rounds)
+        rows += await plex_cache_hit(url, rounds)
         rows += await plex_vs_plexapi(url, max(3, rounds // 2))
         rows += await concurrency(url, max(3, rounds // 2))
         rows += await blocking_overhead(url, rounds)

@@ -123,9 +123,25 @@ def _camel_factory(cls: type) -> Any:
     return make_dict_structure_fn(cls, converter, **overrides)
 
 
+def _optional(base: type) -> Any:
+    """A direct hook for ``base | None``: the same conversion as cattrs' own (``str(v)``,
+    ``int(v)``...), without its per-value dispatch on the union (a third of the time of a
+    typical Plex item)."""
+
+    def structure(value: Any, _: Any) -> Any:
+        return None if value is None else base(value)
+
+    return structure
+
+
 def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(forbid_extra_keys=False)
+    for base in (str, int, float, bool):
+        conv.register_structure_hook(base | None, _optional(base))
     conv.register_structure_hook(datetime, _structure_datetime)
+    conv.register_structure_hook(
+        datetime | None, lambda v, _: None if v is None else parse_datetime(v)
+    )
     conv.register_unstructure_hook(datetime, lambda d: d.isoformat())
     conv.register_structure_hook_factory(
         lambda t: isinstance(t, type) and t.__dict__.get(_CAMEL, False), _camel_factory

@@ -105,6 +105,21 @@ def make_movie(n: int, section: int = 1) -> dict[str, Any]:
     }
 
 
+def _listed(movie: dict[str, Any], *, guids: bool = False) -> dict[str, Any]:
+    """A movie as Plex lists it (sections, search, recently added): without the media's
+    ``Stream`` tracks, which only ``/library/metadata/{id}`` carries, and without ``Guid``
+    unless ``includeGuids=1`` asked for it."""
+    listed = {k: v for k, v in movie.items() if guids or k != "Guid"}
+    listed["Media"] = [
+        {
+            **media,
+            "Part": [{k: v for k, v in part.items() if k != "Stream"} for part in media["Part"]],
+        }
+        for media in movie.get("Media") or []
+    ]
+    return listed
+
+
 class FakePlex(FakeService):
     """A Plex Media Server in memory.
 
@@ -227,9 +242,8 @@ class FakePlex(FakeService):
                 lowered.get("x-plex-container-size")
                 or query.get("X-Plex-Container-Size", ["50"])[0]
             )
-            page = self.items[start : start + size]
-            if query.get("includeGuids") != ["1"]:
-                page = [{k: v for k, v in m.items() if k != "Guid"} for m in page]
+            page_of = self.items[start : start + size]
+            page = [_listed(m, guids=query.get("includeGuids") == ["1"]) for m in page_of]
             answer = {
                 "MediaContainer": {
                     "size": len(page),
@@ -296,7 +310,7 @@ class FakePlex(FakeService):
             answer = {"MediaContainer": {"size": 1, "Metadata": found}}
         elif path == "/hubs/search":
             q = query.get("query", [""])[0].lower()
-            hits = [m for m in self.items if q in m["title"].lower()][
+            hits = [_listed(m) for m in self.items if q in m["title"].lower()][
                 : int(query.get("limit", ["10"])[0])
             ]
             answer = {
@@ -331,7 +345,8 @@ class FakePlex(FakeService):
                 }
             }
         elif path in ("/library/recentlyAdded", "/library/sections/1/recentlyAdded"):
-            answer = {"MediaContainer": {"size": 5, "Metadata": self.items[-5:][::-1]}}
+            recent = [_listed(m) for m in self.items[-5:][::-1]]
+            answer = {"MediaContainer": {"size": 5, "Metadata": recent}}
         elif path.endswith("/onDeck"):
             viewed = dict(self.items[0], lastViewedAt=1_700_500_000, viewOffset=60_000)
             listed = [viewed] if path in ("/library/onDeck", "/library/sections/1/onDeck") else []
@@ -387,6 +402,9 @@ class FakePlex(FakeService):
             self.activities = still
             answer = {"MediaContainer": {"size": len(listed), "Activity": listed}}
         elif path == "/status/sessions/history/all":
+            for name in ("X-Plex-Container-Start", "X-Plex-Container-Size"):
+                if name.lower() in lowered and name not in query:
+                    query[name] = [lowered[name.lower()]]
             answer = self._history(query)
         elif path in ("/:/scrobble", "/:/unscrobble", "/:/rate", "/:/progress"):
             key = query.get("key", [""])[0]

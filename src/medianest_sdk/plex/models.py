@@ -73,6 +73,7 @@ def _date(value: Any, _: type) -> date:
 
 
 converter.register_structure_hook(date, _date)
+converter.register_structure_hook(date | None, lambda v, t: None if v is None else _date(v, t))
 
 
 @camel_case
