@@ -266,6 +266,8 @@ def _example(cls: type[errors.MediaNestError]) -> errors.MediaNestError:
         return cls("m", service="svc", waited=1.5, what="torrent ab completed")
     if issubclass(cls, errors.HTTPStatusError):
         return cls("m", **common, status=503, request_id="r", body_excerpt="b", retry_after=2.0)
+    if issubclass(cls, errors.WebSocketClosed):
+        return cls("m", service="svc", url="http://h/ws", code=1001)
     if issubclass(cls, errors.RequestTimeout):
         return cls("m", **common, phase="read")
     if issubclass(cls, errors.TransportError | errors.InvalidRequestError):

@@ -32,6 +32,7 @@ TWINS: list[tuple[str, str]] = [
     ("medianest_sdk.http.client", "ServiceClient"),
     ("medianest_sdk.plex.adapter", "PlexAdapter"),
     ("medianest_sdk.plex.signin", "PlexPinAuth"),
+    ("medianest_sdk.plex.notifications", "NotificationStream"),
     ("medianest_sdk.overseerr.adapter", "OverseerrAdapter"),
     ("medianest_sdk.uptime_kuma.adapter", "UptimeKumaAdapter"),
     ("medianest_sdk.qbittorrent.adapter", "QBittorrentAdapter"),
@@ -49,8 +50,8 @@ HTTPX = {  # the names medianest_sdk.http re-exports, so no twin mentions httpx
     "httpx.AsyncBaseTransport": "AsyncTransport",
     "httpx.Response": "Response",
 }
-NO_INIT = {"DownloadJob"}  # made by YtDlpRunner.download, never by hand
-SKIP = {"__init_subclass__", "__repr__", "adopt"}
+NO_INIT = {"DownloadJob", "NotificationStream"}  # made by YtDlpRunner.download, never by hand
+SKIP = {"__init_subclass__", "__repr__", "adopt", "websocket"}
 TYPING = {
     "Any",
     "Self",

@@ -56,6 +56,7 @@ if TYPE_CHECKING:
         WaitTimeout,
         WebhookFailure,
         WebhookVerificationError,
+        WebSocketClosed,
     )
     from .events import (
         BreakerStateChanged,
@@ -218,6 +219,7 @@ _EXPORTS: dict[str, str] = {
     "UptimeKumaSettings": "services",
     "VerifiedWebhook": "webhooks",
     "WaitTimeout": "errors",
+    "WebSocketClosed": "errors",
     "WebhookEndpoint": "webhooks",
     "WebhookFailure": "errors",
     "WebhookVerificationError": "errors",
@@ -339,6 +341,7 @@ __all__ = [
     "WebhookFailure",
     "WebhookVerificationError",
     "WebhookVerifier",
+    "WebSocketClosed",
     "YtDlpRunner",
 ]
 

@@ -10,7 +10,8 @@ or ``None`` when no service is involved::
     ├── InvalidRequestError            the request cannot be built as given (also a ValueError)
     ├── TransportError                 the request did not get a whole HTTP answer
     │   ├── ConnectError               no connection (refused, DNS, TLS); never sent
-    │   └── RequestTimeout             connect/read/write/pool, attempt or total timeout
+    │   ├── RequestTimeout             connect/read/write/pool, attempt or total timeout
+    │   └── WebSocketClosed            the server closed a websocket, or it broke (``code``)
     ├── HTTPStatusError                the service answered with a status we do not accept
     │   ├── RedirectError              3xx to another origin, or too many redirects
     │   ├── AuthenticationError        401, 403
@@ -61,6 +62,7 @@ from enum import StrEnum
 from typing import Any
 
 __all__ = [
+    "WebSocketClosed",
     "TorrentDownloadError",
     "WaitTimeout",
     "InvalidTorrentError",
@@ -224,6 +226,24 @@ class RequestTimeout(TransportError):
         self.phase = phase
         # A connect or pool timeout means nothing was sent.
         self.retry_safe = phase in {"connect", "pool"}
+
+
+class WebSocketClosed(TransportError):
+    """The server closed a websocket, or the connection under it broke. Transient: reconnecting
+    may help.
+
+    Attributes:
+        code: The close code (RFC 6455 section 7.4: 1001 going away, 1009 message too big...),
+            or ``None`` when the connection just broke.
+    """
+
+    transient = True
+
+    def __init__(
+        self, message: str, *, service: str | None, url: str, code: int | None = None
+    ) -> None:
+        super().__init__(message, service=service, method="GET", url=url)
+        self.code = code
 
 
 class HTTPStatusError(MediaNestError):

@@ -62,8 +62,10 @@ from .client import (
 )
 from .retry_after import MAX_RETRY_AFTER, parse_retry_after
 from .scope import CacheScope
+from .websocket import DEFAULT_MAX_MESSAGE_BYTES, WebSocket
 
 __all__ = [
+    "DEFAULT_MAX_MESSAGE_BYTES",
     "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_TIMEOUT",
     "IDEMPOTENT_METHODS",
@@ -80,6 +82,7 @@ __all__ = [
     "ServiceAdapter",
     "ServiceClient",
     "Timeout",
+    "WebSocket",
     "parse_retry_after",
     "path_segment",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -29,6 +30,7 @@ from .adapter import HealthReport
 from .failures import excerpt, request_failed, status_error
 from .logredact import IN_FLIGHT, install_httpx_log_redaction
 from .scope import CacheScope
+from .websocket import DEFAULT_MAX_MESSAGE_BYTES, WebSocket, open_websocket
 
 MEMO_ENTRIES = 512
 """Parsed answers :meth:`ServiceClient.get_parsed` keeps per client (least recently used go)."""
@@ -702,6 +704,50 @@ class ServiceClient:
             latency_ms=latency_ms,
             error=f"{type(exc).__name__}: {self.redact(exc.message, secrets)}",
             breaker_state=self.breaker_state,
+        )
+
+    def websocket(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        secrets: Sequence[Secret] = (),
+        max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
+        keepalive: float | None = 20.0,
+    ) -> contextlib.AbstractAsyncContextManager[WebSocket]:
+        """Open a websocket at ``path`` (``http(s)`` base URL; the upgrade is a GET with this
+        client's headers, so its credentials go in headers). Not through the pipeline: a
+        socket stays open, a pipeline's timeouts would cut it; callers apply the breaker and
+        retry to (re)connecting themselves.
+
+        Use as ``async with client.websocket("/path") as ws: text = await ws.receive_text()``.
+
+        Args:
+            params, headers, secrets: As for :meth:`request`.
+            max_message_bytes: Largest frame accepted (default 4 MiB).
+            keepalive: Seconds between pings, and to wait for a pong (``None``: no pings).
+
+        Raises:
+            ConnectError, RequestTimeout, TransportError: the connection failed.
+            HTTPStatusError: the server refused the upgrade (its status's subclass).
+            WebSocketClosed: the server closed the socket, or it broke.
+        """
+        if self._closed:
+            raise RuntimeError(f"{self.service}: the client is closed")
+        if self._owns_client:
+            all_headers = headers
+        else:
+            all_headers = {**self._headers, **headers} if headers else self._headers
+        return open_websocket(
+            self,
+            self._client,
+            all_headers,
+            path,
+            params=params,
+            secrets=[*self._secrets, *secrets],
+            max_message_bytes=max_message_bytes,
+            keepalive=keepalive,
         )
 
     # -- one attempt ---------------------------------------------------------------------

@@ -30,10 +30,22 @@ from .models import (
     Tag,
     TranscodeSession,
 )
+from .notifications import (
+    ActivityNotification,
+    NotificationStream,
+    PlaySessionStateNotification,
+    PlexNotification,
+    StatusNotification,
+    TimelineEntry,
+    TimelineState,
+    UnknownNotification,
+    parse_notification,
+)
 from .signin import PlexPinAuth
 
 __all__ = [
     "Activity",
+    "ActivityNotification",
     "ExternalId",
     "HistoryEntry",
     "LibrarySection",
@@ -41,11 +53,14 @@ __all__ = [
     "MediaPart",
     "MediaStream",
     "Metadata",
+    "NotificationStream",
+    "PlaySessionStateNotification",
     "Playlist",
     "PlexAdapter",
     "PlexConnection",
     "PlexIdentity",
     "PlexMediaType",
+    "PlexNotification",
     "PlexPin",
     "PlexPinAuth",
     "PlexPlayer",
@@ -57,7 +72,12 @@ __all__ = [
     "SectionLocation",
     "SectionPage",
     "ServerInfo",
+    "StatusNotification",
     "StreamType",
     "Tag",
+    "TimelineEntry",
+    "TimelineState",
     "TranscodeSession",
+    "UnknownNotification",
+    "parse_notification",
 ]

@@ -26,6 +26,7 @@ Endpoints (spec ``plex-api-spec.yaml``; all answers are JSON because we send
 - ``playlist_items(key)``, ``add_to_playlist(...)``: ``GET``/``PUT /playlists/{playlistId}/items``
 - ``remove_from_playlist(key, item)``: ``DELETE /playlists/{playlistId}/items/{playlistItemId}``
 - ``delete_playlist(key)``: ``DELETE /playlists/{playlistId}``
+- ``notifications()``: the websocket ``/:/websockets/notifications``
 - ``collections(section_id)``: ``GET /library/sections/{sectionId}/collections``
 - ``create_collection(...)``: ``POST /library/collections``
 - ``add_to_collection(...)``: ``PUT /library/collections/{collectionId}/items``
@@ -50,6 +51,7 @@ from ..errors import DecodeError, NotFoundError, WaitTimeout
 from ..events import EventHooks
 from ..http import AsyncHTTPClient, HealthReport, Pipeline, ServiceAdapter, ServiceClient, Timeout
 from ..http import path_segment as _segment
+from ..resilience import CircuitBreaker, RetryPolicy
 from ..secrets import Secret
 from ..version import sdk_version
 from .models import (
@@ -69,8 +71,13 @@ from .models import (
     ServerInfo,
     TranscodeSession,
 )
+from .notifications import NotificationStream
 
 __all__ = ["PlexAdapter", "plex_headers"]
+
+RECONNECT = RetryPolicy(attempts=10, timeout=None, wait_initial=1.0, wait_max=30.0)
+"""How notifications reconnect when the adapter's pipeline has no retry policy: 10 attempts,
+backoff from 1 s doubling to 30 s, plus up to 1 s jitter."""
 
 SERVICE = "plex"
 T = TypeVar("T")
@@ -662,6 +669,39 @@ class PlexAdapter(ServiceAdapter):
         await self.http.request("DELETE", f"/library/metadata/{_segment(collection_key)}")
         await self.http.invalidate(f"/library/metadata/{collection_key}")
         await self._invalidate_section(section)
+
+    # -- live notifications -------------------------------------------------------------
+
+    def notifications(self, *, reconnect: bool = True, buffer: int = 256) -> NotificationStream:
+        """The server's live notifications over its websocket
+        (``/:/websockets/notifications``, the token in the ``X-Plex-Token`` header): library
+        items added, changed and deleted, scans and their progress, playback states, status
+        messages; see :mod:`medianest_sdk.plex.notifications`.
+
+        ``async with plex.notifications() as stream: async for event in stream: ...``
+
+        Args:
+            reconnect: Reconnect after a drop (through the pipeline's circuit breaker, with its
+                retry policy or :data:`~medianest_sdk.plex.adapter.RECONNECT`); ``False``:
+                the iteration ends with the drop's :class:`WebSocketClosed`.
+            buffer: Notifications held for a slow consumer before the reader waits.
+
+        Raises (entering, or while iterating):
+            ConnectError, RequestTimeout: the server cannot be reached (after the retries).
+            AuthenticationError: the token was refused.
+            CircuitOpenError: the breaker is open.
+            WebSocketClosed: the socket dropped and ``reconnect`` is off.
+        """
+        pipeline = self.http.pipeline
+        retry = getattr(pipeline, "retry", None)
+        breaker = getattr(pipeline, "breaker", None)
+        return NotificationStream(
+            self,
+            reconnect=reconnect,
+            retry=retry if isinstance(retry, RetryPolicy) else RECONNECT,
+            breaker=breaker if isinstance(breaker, CircuitBreaker) else None,
+            buffer=buffer,
+        )
 
     # -- watched state ------------------------------------------------------------------
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 from ._twins import (
     DownloadJob,
     HealthMonitor,
+    NotificationStream,
     OverseerrAdapter,
     PlexAdapter,
     PlexPinAuth,
@@ -46,6 +47,7 @@ from .runtime import Twin
 __all__ = [
     "DownloadJob",
     "HealthMonitor",
+    "NotificationStream",
     "OverseerrAdapter",
     "PlexAdapter",
     "PlexPinAuth",

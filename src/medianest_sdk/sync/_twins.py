@@ -64,6 +64,8 @@ from medianest_sdk.plex.models import (
     SectionPage,
     ServerInfo,
 )
+from medianest_sdk.plex.notifications import NotificationStream as _NotificationStream
+from medianest_sdk.plex.notifications import PlexNotification
 from medianest_sdk.plex.signin import PlexPinAuth as _PlexPinAuth
 from medianest_sdk.qbittorrent import TorrentSource
 from medianest_sdk.qbittorrent.adapter import ADD_WAIT, AddResult, TorrentFilter
@@ -113,6 +115,7 @@ from medianest_sdk.ytdlp.runner import YtDlpRunner as _YtDlpRunner
 __all__ = [
     "DownloadJob",
     "HealthMonitor",
+    "NotificationStream",
     "OverseerrAdapter",
     "PlexAdapter",
     "PlexPinAuth",
@@ -741,6 +744,36 @@ class PlexAdapter(Twin):
         """
         return call(lambda: self._async.metadata(unwrap(rating_key)))
 
+    def notifications(self, *, reconnect: bool = True, buffer: int = 256) -> NotificationStream:
+        """The server's live notifications over its websocket
+        (``/:/websockets/notifications``, the token in the ``X-Plex-Token`` header): library
+        items added, changed and deleted, scans and their progress, playback states, status
+        messages; see :mod:`medianest_sdk.plex.notifications`.
+
+        ``async with plex.notifications() as stream: async for event in stream: ...``
+
+        Args:
+            reconnect: Reconnect after a drop (through the pipeline's circuit breaker, with its
+                retry policy or :data:`~medianest_sdk.plex.adapter.RECONNECT`); ``False``:
+                the iteration ends with the drop's :class:`WebSocketClosed`.
+            buffer: Notifications held for a slow consumer before the reader waits.
+
+        Raises (entering, or while iterating):
+            ConnectError, RequestTimeout: the server cannot be reached (after the retries).
+            AuthenticationError: the token was refused.
+            CircuitOpenError: the breaker is open.
+            WebSocketClosed: the socket dropped and ``reconnect`` is off.
+        """
+        return NotificationStream._wrap(
+            call(
+                _make(
+                    lambda: self._async.notifications(
+                        reconnect=unwrap(reconnect), buffer=unwrap(buffer)
+                    )
+                )
+            )
+        )
+
     def on_deck(self, section_id: int | str | None = None) -> list[Metadata]:
         """What the token's user is watching next: of one section, or (``None``) of the whole
         library, as Plex orders it (most recently viewed first). One request:
@@ -1022,6 +1055,36 @@ class PlexPinAuth(Twin):
                 unwrap(pin), timeout=unwrap(timeout), interval=unwrap(interval)
             )
         )
+
+
+class NotificationStream(Twin):
+    """Blocking twin of :class:`medianest_sdk.NotificationStream`: the same arguments, return
+    types and exceptions, without ``await`` (see :mod:`medianest_sdk.sync`).
+
+    The server's notifications, as long as the stream is open: an async context manager and an
+    async iterator of :data:`PlexNotification`.
+    """
+
+    _async: _NotificationStream
+
+    @classmethod
+    def _wrap(cls, inner: _NotificationStream) -> NotificationStream:
+        twin = cls.__new__(cls)
+        twin._async = inner
+        return twin
+
+    def __enter__(self) -> NotificationStream:
+        """Enter the async context manager (in one task on the loop)."""
+        self._context = enter(self._async)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        """Leave it, in the task that entered it."""
+        self._context.__exit__(*exc)
+
+    def __iter__(self) -> Iterator[PlexNotification]:
+        """The async iteration as a generator (leaving it early closes it)."""
+        return iterate(lambda: self._async.__aiter__())
 
 
 class OverseerrAdapter(Twin):
