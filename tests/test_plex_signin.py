@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import anyio
+import attrs
 import httpx
 import pytest
 
@@ -281,3 +282,79 @@ def test_signin_example(loopback: LoopbackServer, tmp_path: Any) -> None:
     )
     assert "using the stored token" in second.stdout
     assert USER_TOKEN not in first.stdout + second.stdout + first.stderr + second.stderr
+
+
+# -- from a plex.tv resource to a ready adapter ------------------------------------------------
+
+MACHINE_ID = "0123456789abcdef0123456789abcdef"
+
+
+def identity(machine: str, delay: float = 0.0) -> Reply:
+    return Reply.json(
+        {"MediaContainer": {"machineIdentifier": machine, "version": "1.41.0"}}, delay=delay
+    )
+
+
+def resource(*connections: tuple[str, bool, bool]) -> mn.plex.PlexResource:
+    return mn.plex.PlexResource(
+        name="Home",
+        client_identifier=MACHINE_ID,
+        product="Plex Media Server",
+        provides="server",
+        owned=True,
+        access_token=mn.Secret(SERVER_TOKEN),
+        connections=[
+            mn.plex.PlexConnection(
+                uri=uri, address=None, port=None, protocol="http", local=local, relay=relay
+            )
+            for uri, local, relay in connections
+        ],
+    )
+
+
+async def test_connect_picks_the_connection_that_is_this_server() -> None:
+    closed = f"http://127.0.0.1:{_free_port()}"
+    with LoopbackServer() as impostor, LoopbackServer() as home, LoopbackServer() as stuck:
+        impostor.routes["GET /identity"] = identity("another-server")
+        home.routes["GET /identity"] = identity(MACHINE_ID)
+        stuck.routes["GET /identity"] = identity(MACHINE_ID, delay=20)  # never in time
+        server = resource(
+            (impostor.url, True, False),
+            (closed, True, False),
+            (stuck.url, True, False),
+            (home.url, False, False),
+        )
+        async with mn.PlexPinAuth("client-1") as signin:
+            plex = await signin.connect(server, timeout=10)
+        async with plex:
+            assert plex.http.base_url == home.url
+            assert plex.client_identifier == "client-1"
+    [probe] = home.seen
+    assert probe.headers["X-Plex-Token"] == SERVER_TOKEN
+    assert SERVER_TOKEN not in probe.path
+
+
+async def test_connect_says_what_each_connection_did() -> None:
+    closed = f"http://127.0.0.1:{_free_port()}"
+    with LoopbackServer() as impostor:
+        impostor.routes["GET /identity"] = identity("another-server")
+        server = resource((impostor.url, True, False), (closed, False, True))
+        async with mn.PlexPinAuth("client-1") as signin:
+            with pytest.raises(mn.ConnectError) as failed:
+                await signin.connect(server, timeout=10)
+    message = str(failed.value)
+    assert f"{impostor.url}: another server" in message
+    assert f"{closed}: ConnectError" in message
+    assert SERVER_TOKEN not in message
+    with pytest.raises(ValueError, match="not a server"):
+        async with mn.PlexPinAuth("client-1") as signin:
+            await signin.connect(attrs.evolve(server, provides="player"))
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port

@@ -7,8 +7,10 @@
 
 :meth:`PlexPinAuth.user` validates a token (``GET /api/v2/user``) and
 :meth:`PlexPinAuth.resources` lists the account's servers with their connection URLs
-(``GET /api/v2/resources``). plex.tv limits PIN creation and sign-in, so calls go through a
-client-side :class:`~medianest_sdk.RateLimiter` (30 per minute unless you pass your own).
+(``GET /api/v2/resources``); :meth:`PlexPinAuth.connect` picks the best way to reach one of
+them and returns a ready :class:`~medianest_sdk.PlexAdapter`. plex.tv limits PIN creation and
+sign-in, so calls go through a client-side :class:`~medianest_sdk.RateLimiter` (30 per minute
+unless you pass your own).
 """
 
 from __future__ import annotations
@@ -21,19 +23,22 @@ from urllib.parse import quote, urlencode
 import anyio
 
 from ..decoding import parse_datetime
-from ..errors import DecodeError, NotFoundError, SignInError
+from ..errors import ConnectError, DecodeError, MediaNestError, NotFoundError, SignInError
 from ..events import EventHooks
 from ..http import AsyncHTTPClient, Pipeline, ServiceAdapter, ServiceClient, Timeout
 from ..resilience.limiter import RateLimiter
 from ..resilience.pipeline import ResiliencePipeline
 from ..secrets import Secret
-from .adapter import plex_headers
+from .adapter import PlexAdapter, plex_headers
 from .models import PlexConnection, PlexPin, PlexResource, PlexUser
 
 __all__ = ["PlexPinAuth"]
 
 SERVICE = "plex.tv"
 DEFAULT_LIMIT = "30/minute"
+CONNECT_STAGGER = 0.25
+"""Seconds between starting the probes of successive connection groups (local, remote,
+relay): a local connection that answers at once wins before a relay is even tried."""
 
 
 class PlexPinAuth(ServiceAdapter):
@@ -251,6 +256,109 @@ class PlexPinAuth(ServiceAdapter):
                 )
             )
         return resources
+
+    async def connect(
+        self,
+        resource: PlexResource,
+        *,
+        timeout: float = 10.0,
+        pipeline: Pipeline | None = None,
+        http_client: AsyncHTTPClient | None = None,
+        hooks: EventHooks | None = None,
+    ) -> PlexAdapter:
+        """A :class:`~medianest_sdk.PlexAdapter` for ``resource`` (a server from
+        :meth:`resources`), on the best of its connections.
+
+        Every connection is probed with ``GET /identity``: local ones first, then remote, then
+        relays, each group started :data:`CONNECT_STAGGER` seconds after the one before, all
+        running at once from then on. The first to answer with the resource's own machine
+        identifier wins and the others are cancelled (a local address that now belongs to
+        another server does not). The adapter uses the resource's access token (for a server
+        shared with you, not your account token) and this sign-in's client identifier.
+
+        Args:
+            resource: A server (``resource.is_server``) with an access token.
+            timeout: Seconds for the whole choice.
+            pipeline, http_client, hooks: For the returned adapter (and ``http_client`` for
+                the probes).
+
+        Raises:
+            ValueError: not a server, or no access token or connections.
+            ConnectError: no connection answered within ``timeout`` seconds; the message says
+                what each one did (addresses shown, tokens never).
+        """
+        if not resource.is_server or resource.access_token is None or not resource.connections:
+            raise ValueError(
+                f"{resource.name!r} is not a server with an access token and connections"
+            )
+        token = resource.access_token
+        groups = [
+            [c for c in resource.connections if c.local and not c.relay],
+            [c for c in resource.connections if not c.local and not c.relay],
+            [c for c in resource.connections if c.relay],
+        ]
+        order = [c for group in groups for c in group]
+        outcome: dict[str, str] = {}
+        winner: list[str] = []
+
+        async def probe(connection: PlexConnection, delay: float, scope: anyio.CancelScope) -> None:
+            await anyio.sleep(delay)
+            client = ServiceClient(
+                "plex",
+                connection.uri,
+                headers={
+                    **plex_headers(self.client_identifier, self.product),
+                    "X-Plex-Token": token,
+                },
+                http_client=http_client,
+                timeout=timeout,
+            )
+            try:
+                data = await client.get_json("/identity")
+            except MediaNestError as exc:
+                outcome[connection.uri] = type(exc).__name__
+                return
+            finally:
+                with anyio.CancelScope(shield=True):  # close it even when another one won
+                    await client.aclose()
+            machine = (
+                (data.get("MediaContainer") or {}).get("machineIdentifier")
+                if isinstance(data, dict)
+                else None
+            )
+            if machine != resource.client_identifier:
+                outcome[connection.uri] = "another server"
+                return
+            if not winner:
+                winner.append(connection.uri)
+                scope.cancel()
+
+        with anyio.move_on_after(timeout) as deadline:
+            async with anyio.create_task_group() as tg:
+                delay = 0.0
+                for group in groups:
+                    for connection in group:
+                        tg.start_soon(probe, connection, delay, tg.cancel_scope)
+                    if group:
+                        delay += CONNECT_STAGGER
+        if winner:
+            return PlexAdapter(
+                winner[0],
+                token,
+                client_identifier=self.client_identifier,
+                product=self.product,
+                pipeline=pipeline,
+                http_client=http_client,
+                hooks=hooks,
+            )
+        tried = "; ".join(f"{c.uri}: {outcome.get(c.uri, 'no answer')}" for c in order)
+        when = f"within {timeout} s" if deadline.cancelled_caught else "at all"
+        raise ConnectError(
+            f"{resource.name!r}: no connection answered as this server {when} ({tried})",
+            service="plex",
+            method="GET",
+            url=order[0].uri,
+        )
 
 
 def _expired(when: datetime) -> bool:

@@ -1010,6 +1010,48 @@ class PlexPinAuth(Twin):
         """
         return call(lambda: self._async.check_pin(unwrap(pin)))
 
+    def connect(
+        self,
+        resource: PlexResource,
+        *,
+        timeout: float = 10.0,
+        pipeline: Pipeline | None = None,
+        http_client: AsyncHTTPClient | None = None,
+        hooks: EventHooks | None = None,
+    ) -> PlexAdapter:
+        """A :class:`~medianest_sdk.PlexAdapter` for ``resource`` (a server from
+        :meth:`resources`), on the best of its connections.
+
+        Every connection is probed with ``GET /identity``: local ones first, then remote, then
+        relays, each group started :data:`CONNECT_STAGGER` seconds after the one before, all
+        running at once from then on. The first to answer with the resource's own machine
+        identifier wins and the others are cancelled (a local address that now belongs to
+        another server does not). The adapter uses the resource's access token (for a server
+        shared with you, not your account token) and this sign-in's client identifier.
+
+        Args:
+            resource: A server (``resource.is_server``) with an access token.
+            timeout: Seconds for the whole choice.
+            pipeline, http_client, hooks: For the returned adapter (and ``http_client`` for
+                the probes).
+
+        Raises:
+            ValueError: not a server, or no access token or connections.
+            ConnectError: no connection answered within ``timeout`` seconds; the message says
+                what each one did (addresses shown, tokens never).
+        """
+        return PlexAdapter._wrap(
+            call(
+                lambda: self._async.connect(
+                    unwrap(resource),
+                    timeout=unwrap(timeout),
+                    pipeline=unwrap(pipeline),
+                    http_client=unwrap(http_client),
+                    hooks=unwrap(hooks),
+                )
+            )
+        )
+
     def create_pin(self, *, strong: bool = True) -> PlexPin:
         """Ask plex.tv for a PIN. ``POST /api/v2/pins``.
 
