@@ -22,9 +22,8 @@ async def main(query: str) -> None:
         print(f"{info.friendly_name} (Plex {info.version}, {info.platform})")
         for section in await plex.library_sections():
             page = await plex.section_items(section.key, size=1)
-            print(
-                f"  [{section.key}] {section.title:<20} {section.type:<7} {page.total_size} items"
-            )
+            count = "?" if page.total_size is None else page.total_size
+            print(f"  [{section.key}] {section.title:<20} {section.type:<7} {count} items")
         for item in (await plex.recently_added())[:5]:
             print(f"  new: {item.title} ({item.year or '-'})")
         for hub in await plex.search(query, limit=3):

@@ -165,3 +165,25 @@ def test_odd_containers_are_kept_raw(container: dict[str, Any]) -> None:
             assert event.type == (
                 container.get("type") if isinstance(container.get("type"), str) else ""
             )
+
+
+def test_the_example_prints_one_line_per_notification() -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).parent.parent / "examples" / "plex_notifications.py"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PLEX_")}
+    with NotificationServer([Connection(FRAMES)]) as server:
+        env.update(PLEX_URL=server.url, PLEX_TOKEN=TOKEN)
+        out = subprocess.run(
+            [sys.executable, str(script), "6"], env=env, capture_output=True, text=True, timeout=60
+        )
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0] == "listening"
+    assert lines[1] == "added: Night of the Living Dead (item 1050, section 1)"
+    assert lines[2] == "Scanning Movies: started (0 %)"
+    assert "removed: item 990" in lines
+    assert TOKEN not in out.stdout + out.stderr
