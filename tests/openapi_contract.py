@@ -84,3 +84,32 @@ def undeclared_query_params(spec: OpenAPI, request: httpx.Request) -> set[str]:
             if schema is not None and "properties" in schema:
                 declared.update(str(name) for name in (schema / "properties").keys())
     return {name for name, _ in request.url.params.multi_items()} - declared
+
+
+class HttpxResponse:
+    """An :class:`httpx.Response` seen through openapi-core's ``Response`` protocol."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self._response = response
+
+    @property
+    def data(self) -> bytes:
+        return self._response.content
+
+    @property
+    def status_code(self) -> int:
+        return self._response.status_code
+
+    @property
+    def content_type(self) -> str:
+        value: str = self._response.headers.get("content-type", "")
+        return value.split(";")[0].lower()
+
+    @property
+    def headers(self) -> Headers:
+        return Headers(dict(self._response.headers))
+
+
+def validate_response(spec: OpenAPI, request: httpx.Request, response: httpx.Response) -> None:
+    """Raise openapi-core's error when ``response`` does not fit ``spec`` for ``request``."""
+    spec.validate_response(HttpxRequest(request), HttpxResponse(response))

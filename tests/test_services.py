@@ -193,7 +193,7 @@ def test_from_mapping_names_unknown_services_and_keys() -> None:
         mn.Services.from_mapping({"plex": {"url": "http://h", "token": TOKEN, "tmeout": 3}})
     with pytest.raises(mn.ConfigError, match="'plx' is not a service"):
         mn.Services.from_mapping({"plx": {"url": "http://h"}})
-    with pytest.raises(mn.ConfigError, match="no prowlarr adapter yet"):
+    with pytest.raises(mn.ConfigError, match=r"prowlarr\.api_key is missing"):
         mn.Services.from_mapping({"prowlarr": {"url": "http://h"}})
     with pytest.raises(mn.ConfigError, match=r"qbittorrent\.password and username must be"):
         mn.Services.from_mapping({"qbittorrent": {"url": "http://h", "username": "admin"}})

@@ -36,6 +36,7 @@ TWINS: list[tuple[str, str]] = [
     ("medianest_sdk.overseerr.adapter", "OverseerrAdapter"),
     ("medianest_sdk.uptime_kuma.adapter", "UptimeKumaAdapter"),
     ("medianest_sdk.qbittorrent.adapter", "QBittorrentAdapter"),
+    ("medianest_sdk.prowlarr.adapter", "ProwlarrAdapter"),
     ("medianest_sdk.ytdlp.runner", "YtDlpRunner"),
     ("medianest_sdk.ytdlp.runner", "DownloadJob"),
     ("medianest_sdk.health", "HealthMonitor"),

@@ -91,6 +91,12 @@ if TYPE_CHECKING:
         PlexAdapter,
         PlexPinAuth,
     )
+    from .prowlarr import (
+        ProwlarrAdapter,
+        Release,
+        ReleasePolicy,
+        select_release,
+    )
     from .qbittorrent import (
         AddResult,
         MainDataUpdate,
@@ -117,6 +123,7 @@ if TYPE_CHECKING:
     from .services import (
         OverseerrSettings,
         PlexSettings,
+        ProwlarrSettings,
         QBittorrentSettings,
         Services,
         ServiceSettings,
@@ -179,6 +186,8 @@ _EXPORTS: dict[str, str] = {
     "PlexPinAuth": "plex",
     "PlexSettings": "services",
     "PostProcessingError": "errors",
+    "ProwlarrAdapter": "prowlarr",
+    "ProwlarrSettings": "services",
     "QBittorrentAdapter": "qbittorrent",
     "QBittorrentSettings": "services",
     "RateLimitExceeded": "errors",
@@ -187,6 +196,8 @@ _EXPORTS: dict[str, str] = {
     "RateLimiter": "resilience",
     "RedirectError": "errors",
     "RedisCache": "resilience",
+    "Release": "prowlarr",
+    "ReleasePolicy": "prowlarr",
     "RequestCompleted": "events",
     "RequestTimeout": "errors",
     "ResiliencePipeline": "resilience",
@@ -226,6 +237,7 @@ _EXPORTS: dict[str, str] = {
     "WebhookVerifier": "webhooks",
     "YtDlpRunner": "ytdlp",
     "enable_logging": "events",
+    "select_release": "prowlarr",
 }
 
 _SUBMODULES = frozenset(
@@ -238,6 +250,7 @@ _SUBMODULES = frozenset(
         "http",
         "overseerr",
         "plex",
+        "prowlarr",
         "qbittorrent",
         "resilience",
         "secrets",
@@ -297,6 +310,8 @@ __all__ = [
     "PlexPinAuth",
     "PlexSettings",
     "PostProcessingError",
+    "ProwlarrAdapter",
+    "ProwlarrSettings",
     "QBittorrentAdapter",
     "QBittorrentSettings",
     "RateLimited",
@@ -305,6 +320,8 @@ __all__ = [
     "RateLimitExceeded",
     "RedirectError",
     "RedisCache",
+    "Release",
+    "ReleasePolicy",
     "RequestCompleted",
     "RequestTimeout",
     "ResiliencePipeline",
@@ -312,6 +329,7 @@ __all__ = [
     "RetryPolicy",
     "RetryScheduled",
     "Secret",
+    "select_release",
     "ServerError",
     "ServiceAdapter",
     "ServiceClient",

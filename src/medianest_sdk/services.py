@@ -17,11 +17,11 @@ plex          5 s      2 (1 s)                  at 50 % failures    none
 overseerr     10 s     3 (2 s)                  at 30 % failures    none
 uptime_kuma   10 s     2 (1 s)                  at 50 % failures    none
 qbittorrent   10 s     2 (1 s)                  after 3 in a row    none
+prowlarr      100 s    2 (1 s)                  after 5 in a row    60/minute
 ============  =======  =======================  ==================  ===========
 
-``timeout`` bounds each attempt; the breaker samples 30 s and breaks for 30 s. Prowlarr
-settings (``PROWLARR_*``) are read once its adapter exists; a mapping naming it now raises
-:class:`ConfigError`.
+``timeout`` bounds each attempt; the breaker samples 30 s and breaks for 30 s (Prowlarr's
+60 s).
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ from .health import HealthCheck, HealthMonitor
 from .http import AsyncHTTPClient, ServiceAdapter
 from .overseerr import OverseerrAdapter
 from .plex import PlexAdapter
+from .prowlarr import ProwlarrAdapter
 from .qbittorrent import QBittorrentAdapter
 from .resilience import CircuitBreaker, ResiliencePipeline, RetryPolicy
 from .resilience.limiter import RateLimiter
@@ -308,13 +309,45 @@ class QBittorrentSettings(ServiceSettings):
         )
 
 
+@attrs.frozen(kw_only=True)
+class ProwlarrSettings(ServiceSettings):
+    """Prowlarr (``PROWLARR_URL``, ``PROWLARR_API_KEY``). Defaults from the seed system's
+    Prowlarr client: 60 requests a minute, a breaker after 5 failures in a row open 60 s, and
+    100 s per attempt (a search waits for the slowest indexer).
+
+    Attributes:
+        api_key: The ``X-Api-Key``.
+    """
+
+    service: ClassVar[str] = "prowlarr"
+    env_prefix: ClassVar[str] = "PROWLARR_"
+
+    api_key: Secret = attrs.field(converter=_secret)
+    timeout: float = attrs.field(default=100.0, validator=_SECONDS)
+    consecutive_failures: int | None = attrs.field(default=5, validator=_between(1, 1000))
+    break_duration: float = attrs.field(default=60.0, validator=_between(0, 86400, above=True))
+    rate_limit: str | None = attrs.field(default="60/minute", validator=_rate)
+
+    def adapter(
+        self, *, hooks: EventHooks | None = None, http_client: AsyncHTTPClient | None = None
+    ) -> ProwlarrAdapter:
+        """A :class:`~medianest_sdk.ProwlarrAdapter` with :meth:`pipeline`."""
+        return ProwlarrAdapter(
+            self.url,
+            self.api_key,
+            pipeline=self.pipeline(hooks=hooks),
+            http_client=http_client,
+            hooks=hooks,
+        )
+
+
 KINDS: tuple[type[ServiceSettings], ...] = (
     PlexSettings,
     OverseerrSettings,
     UptimeKumaSettings,
     QBittorrentSettings,
+    ProwlarrSettings,
 )
-NOT_YET = ("prowlarr",)
 
 _converter = cattrs.Converter(forbid_extra_keys=True)
 
@@ -394,10 +427,11 @@ class Services:
         overseerr: An :class:`~medianest_sdk.OverseerrAdapter`, or ``None``.
         uptime_kuma: An :class:`~medianest_sdk.UptimeKumaAdapter`, or ``None``.
         qbittorrent: A :class:`~medianest_sdk.QBittorrentAdapter`, or ``None``.
+        prowlarr: A :class:`~medianest_sdk.ProwlarrAdapter`, or ``None``.
 
     Args:
-        plex, overseerr, uptime_kuma, qbittorrent: Each service's settings; ``None``: not
-            used.
+        plex, overseerr, uptime_kuma, qbittorrent, prowlarr: Each service's settings; ``None``:
+            not used.
         hooks: Receive every event of every adapter and its pipeline.
         http_client: One ``httpx.AsyncClient`` shared by every adapter (the caller closes it).
 
@@ -412,11 +446,14 @@ class Services:
         overseerr: OverseerrSettings | None = None,
         uptime_kuma: UptimeKumaSettings | None = None,
         qbittorrent: QBittorrentSettings | None = None,
+        prowlarr: ProwlarrSettings | None = None,
         hooks: EventHooks | None = None,
         http_client: AsyncHTTPClient | None = None,
     ) -> None:
         self.settings: dict[str, ServiceSettings] = {
-            s.service: s for s in (plex, overseerr, uptime_kuma, qbittorrent) if s is not None
+            s.service: s
+            for s in (plex, overseerr, uptime_kuma, qbittorrent, prowlarr)
+            if s is not None
         }
         self._plex = plex.adapter(hooks=hooks, http_client=http_client) if plex else None
         self._overseerr = (
@@ -427,6 +464,9 @@ class Services:
         )
         self._qbittorrent = (
             qbittorrent.adapter(hooks=hooks, http_client=http_client) if qbittorrent else None
+        )
+        self._prowlarr = (
+            prowlarr.adapter(hooks=hooks, http_client=http_client) if prowlarr else None
         )
 
     @property
@@ -449,19 +489,32 @@ class Services:
         """The qBittorrent adapter, or ``None``."""
         return self._qbittorrent
 
+    @property
+    def prowlarr(self) -> ProwlarrAdapter | None:
+        """The Prowlarr adapter, or ``None``."""
+        return self._prowlarr
+
     def __repr__(self) -> str:
         return f"Services({', '.join(self.settings) or 'none'})"
 
     def _adapters(
         self,
     ) -> Iterator[
-        tuple[str, PlexAdapter | OverseerrAdapter | UptimeKumaAdapter | QBittorrentAdapter]
+        tuple[
+            str,
+            PlexAdapter
+            | OverseerrAdapter
+            | UptimeKumaAdapter
+            | QBittorrentAdapter
+            | ProwlarrAdapter,
+        ]
     ]:
         adapters = (
             ("plex", self._plex),
             ("overseerr", self._overseerr),
             ("uptime_kuma", self._uptime_kuma),
             ("qbittorrent", self._qbittorrent),
+            ("prowlarr", self._prowlarr),
         )
         for name, adapter in adapters:
             if adapter is not None:
@@ -597,10 +650,6 @@ class Services:
         kinds = {kind.service: kind for kind in KINDS}
         found: dict[str, ServiceSettings] = {}
         for service, table in config.items():
-            if service in NOT_YET:
-                raise ConfigError(
-                    f"{service}: this version has no {service} adapter yet", key=service
-                )
             if service not in kinds:
                 raise ConfigError(
                     f"{service!r} is not a service; known: {', '.join(kinds)}", key=service

@@ -1,9 +1,9 @@
 """Helpers for testing code that uses medianest-sdk: in-memory service fakes with fault
 injection, a manual clock, and event capture.
 
-``FakePlex``, ``FakeSeerr``, ``FakeUptimeKuma`` and ``FakeQBittorrent`` answer an adapter in
-memory through ``fake.http_client()``; ``fake.faults`` makes them slow, failing, rate-limited
-or malformed on demand (:class:`Faults`).
+``FakePlex``, ``FakeSeerr``, ``FakeUptimeKuma``, ``FakeQBittorrent`` and ``FakeProwlarr``
+answer an adapter in memory through ``fake.http_client()``; ``fake.faults`` makes them slow,
+failing, rate-limited or malformed on demand (:class:`Faults`).
 
 ``ManualClock`` stands in for the system clock in every primitive (``clock=``). Time moves
 only when you call :meth:`ManualClock.advance`, or when something sleeps on the clock: a sleep
@@ -24,6 +24,7 @@ import anyio.lowlevel
 from .http.fake import FakeService, Faults, fake_http_client
 from .overseerr.fake import FakeSeerr
 from .plex.fake import FakePlex
+from .prowlarr.fake import FakeProwlarr
 from .qbittorrent.fake import FakeQBittorrent
 from .uptime_kuma.fake import FakeUptimeKuma
 
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FakePlex",
+    "FakeProwlarr",
     "FakeQBittorrent",
     "FakeSeerr",
     "FakeService",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from typing import Any, Literal, Protocol, TypeVar
 from urllib.parse import quote
 
@@ -380,6 +380,7 @@ class ServiceClient:
         timeout: float | httpx.Timeout | None = None,
         retry_safe: bool | None = None,
         secrets: Sequence[Secret] = (),
+        accept: Collection[int] = (),
     ) -> httpx.Response:
         """Send one request through the pipeline; return the successful (2xx) response, its
         body read (at most ``max_response_bytes``).
@@ -395,6 +396,9 @@ class ServiceClient:
                 have reached the service. Default: ``True`` for idempotent methods.
             secrets: Secrets of this call only (a token in the URL path, say), redacted from
                 its events, logs and errors like the client's own.
+            accept: Error statuses returned as a response instead of raised, for services
+                that answer a result with them (Prowlarr's indexer tests answer 400 with the
+                failures). A 5xx is never accepted.
 
         Raises:
             TransportError, HTTPStatusError: and their subclasses, as in the package table.
@@ -420,6 +424,7 @@ class ServiceClient:
                 timeout=timeout,
                 attempt=attempt,
                 secrets=secrets,
+                accept=accept,
             )
 
         if self.pipeline is None:
@@ -766,6 +771,7 @@ class ServiceClient:
         timeout: float | httpx.Timeout | None = None,
         attempt: int,
         secrets: Sequence[Secret] = (),
+        accept: Collection[int] = (),
     ) -> httpx.Response:
         """One attempt: send (following same-origin redirects), read the body under the cap,
         emit ``RequestCompleted``, map every failure to a typed error."""
@@ -820,7 +826,7 @@ class ServiceClient:
                     attempt=attempt,
                 )
             )
-        if status >= 400:
+        if status >= 400 and (status >= 500 or status not in accept):
             failure = status_error(
                 response,
                 service=self.service,

@@ -24,6 +24,7 @@ MEDIA_UNKNOWN, MEDIA_PENDING, MEDIA_PROCESSING, MEDIA_PARTIAL, MEDIA_AVAILABLE =
 """Media statuses (Overseerr's ``MediaStatus``)."""
 
 _REQUEST = re.compile(r"^/api/v1/request/(\d+)(?:/(approve|decline|retry))?$")
+_MEDIA_STATUS = re.compile(r"^/api/v1/media/(\d+)/(available|partial|processing|pending|unknown)$")
 
 
 def _now() -> str:
@@ -205,6 +206,19 @@ class FakeSeerr(FakeService):
             except (ValueError, KeyError, TypeError):
                 return refused
             return _json(_detail(created), 201)
+        media_status = _MEDIA_STATUS.match(path)
+        if media_status is not None and method == "POST":
+            media = next(
+                (m for m in self._media.values() if m["id"] == int(media_status.group(1))), None
+            )
+            if media is None:
+                return _json({"message": "Media does not exist."}, 404)
+            if media_status.group(2) == "partial" and media["mediaType"] == "movie":
+                return _json({"message": "Only series can be partially available"}, 400)
+            names = ["unknown", "pending", "processing", "partial", "available"]
+            media["status"] = names.index(media_status.group(2)) + 1
+            media["updatedAt"] = _now()
+            return _json(media)
         match = _REQUEST.match(path)
         if match is None:
             return _json({"message": "API route not found"}, 404)

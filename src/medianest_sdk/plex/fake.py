@@ -11,6 +11,7 @@ has ids ``imdb://tt{n+100000:07d}`` and ``tmdb://{n+500}``.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -174,6 +175,8 @@ class FakePlex(FakeService):
         self.scanned_at = 1_700_000_000
         self.playlists: dict[str, dict[str, Any]] = {}
         self.watched: dict[str, dict[str, Any]] = {}
+        self.on_refresh: Callable[[str, str | None], None] | None = None
+        """Called with ``(section id, path or None)`` on every refresh: a test's scanner."""
 
     def sections(self) -> list[dict[str, Any]]:
         return [
@@ -380,6 +383,8 @@ class FakePlex(FakeService):
             answer = {"MediaContainer": {"size": 1, "Metadata": [playing]}}
         elif path.endswith("/refresh") and method == "POST":
             self.refreshed.append((path, query))
+            if self.on_refresh is not None:
+                self.on_refresh(path.split("/")[3], query.get("path", [None])[0])
             if self.scan_polls:
                 section = path.split("/")[3]
                 activity = {

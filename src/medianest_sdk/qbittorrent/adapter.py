@@ -139,7 +139,8 @@ class AddResult:
 
     Attributes:
         info_hash: The torrent ID added (or already there), 40 hex digits; ``None`` for an
-            ``http(s)`` URL, whose hash is known only once qBittorrent has fetched it.
+            ``http(s)`` URL added without ``info_hash=``, whose hash is known only once
+            qBittorrent has fetched it.
         added: qBittorrent took the torrent.
         duplicate: qBittorrent already had a torrent with this hash: nothing changed.
     """
@@ -546,6 +547,7 @@ class QBittorrentAdapter(ServiceAdapter):
         seeding_time_limit: int | None = None,
         auto_tmm: bool | None = None,
         wait: float = ADD_WAIT,
+        info_hash: str | None = None,
     ) -> AddResult:
         """Add one torrent. ``POST /api/v2/torrents/add``.
 
@@ -573,6 +575,10 @@ class QBittorrentAdapter(ServiceAdapter):
             wait: Seconds to wait for the torrent to appear in qBittorrent's list (it adds
                 asynchronously: the answer comes before the torrent is listed), so the next
                 call on its hash finds it; ``0``: return at once. Default :data:`ADD_WAIT`.
+            info_hash: For an ``http(s)`` URL, the hash the caller already knows (an indexer
+                gives it with the release): the result carries it and ``wait`` applies (the
+                server fetches the file first). Ignored for magnets and files, whose hash is
+                computed.
 
         Raises:
             InvalidTorrentError: ``source`` is not a magnet link, URL or torrent file, or
@@ -591,7 +597,7 @@ class QBittorrentAdapter(ServiceAdapter):
             info = info_hash_of_magnet(source)
             data["urls"] = source
         elif source.startswith(("http://", "https://")) and "\n" not in source:
-            info = None
+            info = None if info_hash is None else InfoHash(normalize_hash(info_hash))
             data["urls"] = source
         else:
             raise InvalidTorrentError(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import (
     Awaitable,
     Callable,
+    Collection,
     Iterable,
     Iterator,
     Mapping,
@@ -67,6 +68,20 @@ from medianest_sdk.plex.models import (
 from medianest_sdk.plex.notifications import NotificationStream as _NotificationStream
 from medianest_sdk.plex.notifications import PlexNotification
 from medianest_sdk.plex.signin import PlexPinAuth as _PlexPinAuth
+from medianest_sdk.prowlarr.adapter import ProwlarrAdapter as _ProwlarrAdapter
+from medianest_sdk.prowlarr.adapter import SearchType
+from medianest_sdk.prowlarr.models import (
+    Application,
+    DownloadClient,
+    HealthIssue,
+    HistoryRecord,
+    Indexer,
+    IndexerStats,
+    IndexerStatus,
+    IndexerTest,
+    Release,
+    SystemStatus,
+)
 from medianest_sdk.qbittorrent import TorrentSource
 from medianest_sdk.qbittorrent.adapter import ADD_WAIT, AddResult, TorrentFilter
 from medianest_sdk.qbittorrent.adapter import QBittorrentAdapter as _QBittorrentAdapter
@@ -89,6 +104,7 @@ from medianest_sdk.secrets import Secret
 from medianest_sdk.services import (
     OverseerrSettings,
     PlexSettings,
+    ProwlarrSettings,
     QBittorrentSettings,
     UptimeKumaSettings,
 )
@@ -119,6 +135,7 @@ __all__ = [
     "OverseerrAdapter",
     "PlexAdapter",
     "PlexPinAuth",
+    "ProwlarrAdapter",
     "QBittorrentAdapter",
     "ServiceClient",
     "Services",
@@ -468,6 +485,7 @@ class ServiceClient(Twin):
         timeout: float | Timeout | None = None,
         retry_safe: bool | None = None,
         secrets: Sequence[Secret] = (),
+        accept: Collection[int] = (),
     ) -> Response:
         """Send one request through the pipeline; return the successful (2xx) response, its
         body read (at most ``max_response_bytes``).
@@ -483,6 +501,9 @@ class ServiceClient(Twin):
                 have reached the service. Default: ``True`` for idempotent methods.
             secrets: Secrets of this call only (a token in the URL path, say), redacted from
                 its events, logs and errors like the client's own.
+            accept: Error statuses returned as a response instead of raised, for services
+                that answer a result with them (Prowlarr's indexer tests answer 400 with the
+                failures). A 5xx is never accepted.
 
         Raises:
             TransportError, HTTPStatusError: and their subclasses, as in the package table.
@@ -502,6 +523,7 @@ class ServiceClient(Twin):
                 timeout=unwrap(timeout),
                 retry_safe=unwrap(retry_safe),
                 secrets=unwrap(secrets),
+                accept=unwrap(accept),
             )
         )
 
@@ -1930,6 +1952,7 @@ class QBittorrentAdapter(Twin):
         seeding_time_limit: int | None = None,
         auto_tmm: bool | None = None,
         wait: float = ADD_WAIT,
+        info_hash: str | None = None,
     ) -> AddResult:
         """Add one torrent. ``POST /api/v2/torrents/add``.
 
@@ -1957,6 +1980,10 @@ class QBittorrentAdapter(Twin):
             wait: Seconds to wait for the torrent to appear in qBittorrent's list (it adds
                 asynchronously: the answer comes before the torrent is listed), so the next
                 call on its hash finds it; ``0``: return at once. Default :data:`ADD_WAIT`.
+            info_hash: For an ``http(s)`` URL, the hash the caller already knows (an indexer
+                gives it with the release): the result carries it and ``wait`` applies (the
+                server fetches the file first). Ignored for magnets and files, whose hash is
+                computed.
 
         Raises:
             InvalidTorrentError: ``source`` is not a magnet link, URL or torrent file, or
@@ -1980,6 +2007,7 @@ class QBittorrentAdapter(Twin):
                 seeding_time_limit=unwrap(seeding_time_limit),
                 auto_tmm=unwrap(auto_tmm),
                 wait=unwrap(wait),
+                info_hash=unwrap(info_hash),
             )
         )
 
@@ -2379,6 +2407,209 @@ class QBittorrentAdapter(Twin):
                 ride over short outages).
         """
         return iterate(lambda: self._async.watch(interval=unwrap(interval)))
+
+
+class ProwlarrAdapter(Twin):
+    """Blocking twin of :class:`medianest_sdk.ProwlarrAdapter`: the same arguments, return
+    types and exceptions, without ``await`` (see :mod:`medianest_sdk.sync`).
+
+    An async client for one Prowlarr.
+    """
+
+    _async: _ProwlarrAdapter
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | Secret,
+        *,
+        pipeline: Pipeline | None = None,
+        http_client: AsyncHTTPClient | None = None,
+        timeout: float | Timeout | None = None,
+        hooks: EventHooks | None = None,
+    ) -> None:
+        self._async = call(
+            _make(
+                lambda: _ProwlarrAdapter(
+                    unwrap(base_url),
+                    unwrap(api_key),
+                    pipeline=unwrap(pipeline),
+                    http_client=unwrap(http_client),
+                    timeout=unwrap(timeout),
+                    hooks=unwrap(hooks),
+                )
+            )
+        )
+
+    @classmethod
+    def _wrap(cls, inner: _ProwlarrAdapter) -> ProwlarrAdapter:
+        twin = cls.__new__(cls)
+        twin._async = inner
+        return twin
+
+    def __enter__(self) -> ProwlarrAdapter:
+        """Enter the async context manager (in one task on the loop)."""
+        self._context = enter(self._async)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        """Leave it, in the task that entered it."""
+        self._context.__exit__(*exc)
+
+    def aclose(self) -> None:
+        """Close the owned HTTP client (a borrowed one stays open). Idempotent."""
+        return call(lambda: self._async.aclose())
+
+    def applications(self) -> list[Application]:
+        """The applications Prowlarr syncs to. ``GET /api/v1/applications``."""
+        return call(lambda: self._async.applications())
+
+    def download_clients(self) -> list[DownloadClient]:
+        """The download clients Prowlarr grabs to. ``GET /api/v1/downloadclient``."""
+        return call(lambda: self._async.download_clients())
+
+    def grab(self, release: Release) -> Release:
+        """Have Prowlarr send ``release`` to its download client. ``POST /api/v1/search``.
+
+        Not retried once it may have reached Prowlarr (a second grab is a second download).
+
+        Raises:
+            HTTPStatusError: Prowlarr refused (no download client for the protocol, an indexer
+                error); the message is Prowlarr's.
+        """
+        return call(lambda: self._async.grab(unwrap(release)))
+
+    def health(self) -> HealthReport:
+        """Whether Prowlarr answers ``GET /api/v1/system/status``, with latency and version."""
+        return call(lambda: self._async.health())
+
+    def health_checks(self) -> list[HealthIssue]:
+        """The problems Prowlarr reports about itself (indexers unavailable, updates...).
+        ``GET /api/v1/health``.
+        """
+        return call(lambda: self._async.health_checks())
+
+    def history(
+        self,
+        *,
+        page_size: int = 100,
+        event_types: Iterable[str] = (),
+        successful: bool | None = None,
+        indexer_ids: Iterable[int] = (),
+        sort_key: str = "date",
+        sort_direction: Literal["ascending", "descending"] = "descending",
+    ) -> Iterator[HistoryRecord]:
+        """Prowlarr's history, newest first by default, page by page.
+        ``GET /api/v1/history?page=&pageSize=``.
+
+        Args:
+            page_size: Records per request, 1..1000.
+            event_types: Only these (``"releaseGrabbed"``, ``"indexerQuery"``...).
+            successful: Only successful (or failed) events.
+            indexer_ids: Only these indexers.
+
+        Raises:
+            ValueError: ``page_size`` outside 1..1000, or an event type not in
+                :data:`HISTORY_EVENTS`.
+        """
+        return iterate(
+            lambda: self._async.history(
+                page_size=unwrap(page_size),
+                event_types=unwrap(event_types),
+                successful=unwrap(successful),
+                indexer_ids=unwrap(indexer_ids),
+                sort_key=unwrap(sort_key),
+                sort_direction=unwrap(sort_direction),
+            )
+        )
+
+    def indexer(self, indexer_id: int) -> Indexer:
+        """One indexer. ``GET /api/v1/indexer/{id}``.
+
+        Raises:
+            NotFoundError: no such indexer.
+        """
+        return call(lambda: self._async.indexer(unwrap(indexer_id)))
+
+    def indexer_stats(
+        self, start: datetime | None = None, end: datetime | None = None
+    ) -> list[IndexerStats]:
+        """Per-indexer statistics over a period (all time by default).
+        ``GET /api/v1/indexerstats?startDate=&endDate=``.
+
+        Raises:
+            ValueError: a naive datetime.
+        """
+        return call(lambda: self._async.indexer_stats(unwrap(start), unwrap(end)))
+
+    def indexer_status(self) -> list[IndexerStatus]:
+        """Indexers disabled after failures, and until when. ``GET /api/v1/indexerstatus``."""
+        return call(lambda: self._async.indexer_status())
+
+    def indexers(self) -> list[Indexer]:
+        """Every indexer, enabled or not. ``GET /api/v1/indexer``."""
+        return call(lambda: self._async.indexers())
+
+    def search(
+        self,
+        query: str = "",
+        *,
+        type: SearchType = "search",
+        indexer_ids: Iterable[int] = (),
+        categories: Iterable[int] = (),
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[Release]:
+        """Search every enabled indexer (or those given). ``GET /api/v1/search``.
+
+        Args:
+            query: Free text; Prowlarr also reads ``{ImdbId:tt0133093}``-style tokens for the
+                ``movie`` and ``tvsearch`` types.
+            type: The search type (``"movie"`` for films, ``"tvsearch"`` for episodes).
+            indexer_ids: Only these indexers.
+            categories: Newznab categories (2000 movies, 5000 TV...).
+            limit, offset: A page of the results (per indexer, as Prowlarr pages).
+
+        Raises:
+            ValueError: ``limit`` below 1 or ``offset`` below 0.
+            RequestTimeout: the slowest indexer kept Prowlarr past the timeout.
+            DecodeError: the answer does not fit.
+        """
+        return call(
+            lambda: self._async.search(
+                unwrap(query),
+                type=unwrap(type),
+                indexer_ids=unwrap(indexer_ids),
+                categories=unwrap(categories),
+                limit=unwrap(limit),
+                offset=unwrap(offset),
+            )
+        )
+
+    def system_status(self) -> SystemStatus:
+        """Version, platform, start time. ``GET /api/v1/system/status``."""
+        return call(lambda: self._async.system_status())
+
+    def test_all_indexers(self) -> list[IndexerTest]:
+        """Test every enabled indexer. ``POST /api/v1/indexer/testall``.
+
+        Returns:
+            One result per indexer (Prowlarr answers 400 when any fails: a result here too).
+        """
+        return call(lambda: self._async.test_all_indexers())
+
+    def test_indexer(self, indexer_id: int) -> IndexerTest:
+        """Test one indexer now (a query to it). ``POST /api/v1/indexer/test``, with the indexer
+        as ``GET /api/v1/indexer/{id}`` gave it.
+
+        Returns:
+            ``is_valid`` and, when not, Prowlarr's failures (its 400 answer is a test result
+            here, not an error).
+
+        Raises:
+            NotFoundError: no such indexer.
+        """
+        return call(lambda: self._async.test_indexer(unwrap(indexer_id)))
 
 
 class YtDlpRunner(Twin):
@@ -2835,6 +3066,7 @@ class Services(Twin):
         overseerr: OverseerrSettings | None = None,
         uptime_kuma: UptimeKumaSettings | None = None,
         qbittorrent: QBittorrentSettings | None = None,
+        prowlarr: ProwlarrSettings | None = None,
         hooks: EventHooks | None = None,
         http_client: AsyncHTTPClient | None = None,
     ) -> None:
@@ -2845,6 +3077,7 @@ class Services(Twin):
                     overseerr=unwrap(overseerr),
                     uptime_kuma=unwrap(uptime_kuma),
                     qbittorrent=unwrap(qbittorrent),
+                    prowlarr=unwrap(prowlarr),
                     hooks=unwrap(hooks),
                     http_client=unwrap(http_client),
                 )
@@ -2984,6 +3217,12 @@ class Services(Twin):
         """The Plex adapter, or ``None`` when Plex is not configured."""
         value = self._async.plex
         return None if value is None else PlexAdapter._wrap(value)
+
+    @property
+    def prowlarr(self) -> ProwlarrAdapter | None:
+        """The Prowlarr adapter, or ``None``."""
+        value = self._async.prowlarr
+        return None if value is None else ProwlarrAdapter._wrap(value)
 
     @property
     def qbittorrent(self) -> QBittorrentAdapter | None:
