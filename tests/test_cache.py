@@ -4,7 +4,7 @@ from collections import OrderedDict
 
 import anyio
 import pytest
-from hypothesis import settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
@@ -190,3 +190,47 @@ async def test_redis_cut_mid_call_loses_no_answer_and_leaves_nothing_stuck(
         proxy.cut()
         with pytest.raises(mn.StoreUnavailableError):
             await strict.get("k")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["set", "delete", "invalidate", "get"]),
+            st.text(alphabet="ab/:", max_size=6),
+        ),
+        max_size=60,
+    ),
+    st.integers(1, 20),
+)
+def test_memory_cache_invalidate_drops_exactly_the_prefixed_keys(
+    ops: list[tuple[str, str]], max_entries: int
+) -> None:
+    """Against a plain model: an LRU dict whose invalidate scans every key."""
+    anyio.run(_against_model, ops, max_entries)
+
+
+async def _against_model(ops: list[tuple[str, str]], max_entries: int) -> None:
+    cache = mn.MemoryCache(max_entries=max_entries)
+    model: dict[str, int] = {}
+    for n, (op, key) in enumerate(ops):
+        if op == "set":
+            await cache.set(key, n)
+            model.pop(key, None)
+            model[key] = n
+            while len(model) > max_entries:
+                model.pop(next(iter(model)))
+        elif op == "delete":
+            assert await cache.delete(key) == (model.pop(key, None) is not None)
+        elif op == "invalidate":
+            doomed = [k for k in model if k.startswith(key)]
+            assert await cache.invalidate(key) == len(doomed)
+            for k in doomed:
+                del model[k]
+        else:
+            entry = await cache.get(key)
+            assert (entry is None) == (key not in model)
+            if key in model:
+                assert entry is not None and entry.value == model[key]
+                model[key] = model.pop(key)  # recently used moves last
+    assert len(cache) == len(model)

@@ -12,6 +12,7 @@ a whole family by prefix.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections import OrderedDict
@@ -20,6 +21,7 @@ from typing import Any, Literal, Protocol, TypeVar
 
 import anyio
 import attrs
+from sortedcontainers import SortedList
 
 from ..errors import StoreUnavailableError
 from ..events import EventHooks, StoreUnavailable
@@ -120,6 +122,7 @@ class MemoryCache:
         self._own_clock = clock is not None
         self.clock: Clock = clock or SYSTEM_CLOCK
         self._data: OrderedDict[str, tuple[CacheEntry, float]] = OrderedDict()
+        self._keys = SortedList()  # the same keys in order: a prefix is a range of them
 
     def __len__(self) -> int:
         return len(self._data)
@@ -144,7 +147,7 @@ class MemoryCache:
             return None
         entry, drop_at = item
         if self.clock.now() >= drop_at:
-            del self._data[key]
+            self._drop(key)
             return None
         self._data.move_to_end(key)
         return entry
@@ -160,10 +163,7 @@ class MemoryCache:
         ttl = self.default_ttl if ttl is None else ttl
         _check_ttl(ttl, max_stale)
         now = self.clock.now()
-        self._data[key] = (CacheEntry(value, now, now + ttl), now + ttl + max_stale)
-        self._data.move_to_end(key)
-        while len(self._data) > self.max_entries:
-            self._data.popitem(last=False)
+        self._store(key, (CacheEntry(value, now, now + ttl), now + ttl + max_stale))
 
     async def add(self, key: str, value: Any, *, ttl: float | None = None) -> bool:
         """Store ``value`` only if ``key`` is absent or past its TTL; ``True`` if stored."""
@@ -181,21 +181,41 @@ class MemoryCache:
             return False
         ttl = self.default_ttl if ttl is None else ttl
         _check_ttl(ttl, 0.0)
-        self._data[key] = (CacheEntry(value, now, now + ttl), now + ttl)
+        self._store(key, (CacheEntry(value, now, now + ttl), now + ttl))
+        return True
+
+    def _store(self, key: str, item: tuple[CacheEntry, float]) -> None:
+        if key not in self._data:
+            self._keys.add(key)
+        self._data[key] = item
         self._data.move_to_end(key)
         while len(self._data) > self.max_entries:
-            self._data.popitem(last=False)
+            oldest, _ = self._data.popitem(last=False)
+            self._keys.remove(oldest)
+
+    def _drop(self, key: str) -> bool:
+        if self._data.pop(key, None) is None:
+            return False
+        self._keys.remove(key)
         return True
 
     async def delete(self, key: str) -> bool:
         """Drop ``key``."""
-        return self._data.pop(key, None) is not None
+        return self._drop(key)
 
     async def invalidate(self, prefix: str) -> int:
-        """Drop every key starting with ``prefix``."""
-        doomed = [k for k in self._data if k.startswith(prefix)]
-        for k in doomed:
-            del self._data[k]
+        """Drop every key starting with ``prefix``. The keys are also kept sorted
+        (`sortedcontainers <https://pypi.org/project/sortedcontainers/>`_), so this costs the
+        logarithm of the cache's size plus the keys dropped, not a scan of every key."""
+        doomed = list(
+            itertools.takewhile(lambda k: k.startswith(prefix), self._keys.irange(prefix))
+        )
+        if doomed:
+            start = self._keys.bisect_left(prefix)
+            del self._keys[start : start + len(doomed)]
+            data = self._data
+            for key in doomed:
+                del data[key]
         return len(doomed)
 
 
