@@ -329,3 +329,21 @@ async def test_a_shared_redis_cache_parses_each_answer(redis_url: str) -> None:
         first = await p.library_sections()
         second = await p.library_sections()
     assert first == second and first[0] is not second[0]
+
+
+async def test_hostile_history_and_activities_are_decode_errors() -> None:
+    class Hostile(FakePlex):
+        def handle(self, method, url, headers, body=b""):  # type: ignore[no-untyped-def]
+            if "history" in url:
+                return 200, {"Content-Type": "application/json"}, b'{"MediaContainer": []}'
+            if "activities" in url:
+                answer = {"MediaContainer": {"Activity": [{"type": "library.update.section"}]}}
+                return 200, {"Content-Type": "application/json"}, json.dumps(answer).encode()
+            return super().handle(method, url, headers, body)
+
+    async with plex(Hostile()) as p:
+        with pytest.raises(mn.DecodeError):
+            [e async for e in p.history()]
+        with pytest.raises(mn.DecodeError) as bad:
+            await p.activities()
+    assert bad.value.field is not None

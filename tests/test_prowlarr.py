@@ -221,3 +221,30 @@ async def test_requests_and_answers_fit_the_spec(call: str) -> None:
         assert undeclared_query_params(spec, request) == set(), request.url
         if response.status_code == 200 and response.content:
             validate_response(spec, request, response)
+
+
+async def test_hostile_answers_end_in_typed_errors() -> None:
+    class Hostile(FakeProwlarr):
+        def handle(self, method, url, headers, body=b""):  # type: ignore[no-untyped-def]
+            if "/search" in url:
+                return 200, {"content-type": "application/json"}, b"[" * 100_000
+            if "/history" in url:
+                return 200, {"content-type": "application/json"}, b'{"records": 5}'
+            if "/system/status" in url:
+                return 302, {"location": "http://elsewhere.invalid/steal"}, b""
+            if "/indexerstatus" in url:
+                return 200, {"content-encoding": "gzip"}, b"not gzip at all"
+            return super().handle(method, url, headers, body)
+
+    fake = Hostile()
+    async with prowlarr(fake, pipeline=mn.ResiliencePipeline()) as p:
+        with pytest.raises(mn.DecodeError):
+            await p.search("x")
+        with pytest.raises(mn.DecodeError):
+            [h async for h in p.history()]
+        with pytest.raises(mn.RedirectError) as moved:
+            await p.system_status()
+        with pytest.raises(mn.DecodeError):
+            await p.indexer_status()
+    assert fake.api_key not in str(moved.value)
+    assert all("elsewhere" not in q for _, q in fake.requests)
