@@ -234,3 +234,22 @@ async def _against_model(ops: list[tuple[str, str]], max_entries: int) -> None:
                 assert entry is not None and entry.value == model[key]
                 model[key] = model.pop(key)  # recently used moves last
     assert len(cache) == len(model)
+
+
+async def test_a_large_invalidate_yields_and_keeps_what_is_stored_meanwhile() -> None:
+    cache = mn.MemoryCache(max_entries=10_000)
+    for n in range(3_500):
+        await cache.set(f"plex:1:/item/{n}", n)
+    await cache.set("plex:2:/other", "kept")
+
+    async def store_meanwhile() -> None:
+        await cache.set("plex:1:/item/3499", "new")  # stored while the drop runs
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(store_meanwhile)  # runs at the invalidate's first checkpoint
+        dropped = await cache.invalidate("plex:1:")
+    assert dropped == 3_499
+    entry = await cache.get("plex:1:/item/3499")
+    assert entry is not None and entry.value == "new"
+    assert await cache.get("plex:1:/item/0") is None
+    assert len(cache) == 2

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any, Literal, Protocol, TypeVar
 
 import anyio
+import anyio.lowlevel
 import attrs
 from sortedcontainers import SortedList
 
@@ -97,6 +98,10 @@ def _check_ttl(ttl: float, max_stale: float) -> None:
         raise ValueError(f"cache ttl must be a positive number of seconds, got {ttl!r}")
     if not (max_stale >= 0 and math.isfinite(max_stale)):
         raise ValueError(f"cache max_stale must be >= 0 seconds, got {max_stale!r}")
+
+
+INVALIDATE_CHUNK = 1000
+"""Entries :meth:`MemoryCache.invalidate` drops between two checkpoints (a few milliseconds)."""
 
 
 class MemoryCache:
@@ -204,19 +209,30 @@ class MemoryCache:
         return self._drop(key)
 
     async def invalidate(self, prefix: str) -> int:
-        """Drop every key starting with ``prefix``. The keys are also kept sorted
-        (`sortedcontainers <https://pypi.org/project/sortedcontainers/>`_), so this costs the
-        logarithm of the cache's size plus the keys dropped, not a scan of every key."""
-        doomed = list(
-            itertools.takewhile(lambda k: k.startswith(prefix), self._keys.irange(prefix))
-        )
-        if doomed:
-            start = self._keys.bisect_left(prefix)
-            del self._keys[start : start + len(doomed)]
-            data = self._data
-            for key in doomed:
-                del data[key]
-        return len(doomed)
+        """Drop every key starting with ``prefix``; returns how many were dropped.
+
+        The keys are also kept sorted (`sortedcontainers
+        <https://pypi.org/project/sortedcontainers/>`_), so this costs the logarithm of the
+        cache's size plus the entries dropped, not a scan of every key. A large drop goes
+        :data:`INVALIDATE_CHUNK` entries at a time with a checkpoint between (the event loop is
+        never held for long); an entry stored again meanwhile is kept. When it returns, no
+        entry stored before the call under ``prefix`` is left.
+        """
+        ordered = self._keys.irange(prefix)
+        doomed = [
+            (key, self._data[key])
+            for key in itertools.takewhile(lambda k: k.startswith(prefix), ordered)
+        ]
+        dropped = 0
+        for start in range(0, len(doomed), INVALIDATE_CHUNK):
+            if start:
+                await anyio.lowlevel.checkpoint()
+            for key, item in doomed[start : start + INVALIDATE_CHUNK]:
+                if self._data.get(key) is item:  # not replaced since the call began
+                    del self._data[key]
+                    self._keys.remove(key)
+                    dropped += 1
+        return dropped
 
 
 def _glob_escape(text: str) -> str:
