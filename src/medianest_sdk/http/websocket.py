@@ -27,7 +27,6 @@ from contextvars import Token
 from typing import TYPE_CHECKING, Any
 
 import httpx
-import httpx_ws
 
 from ..errors import WebSocketClosed
 from ..secrets import Secret
@@ -35,6 +34,8 @@ from .failures import request_failed, status_error
 from .logredact import IN_FLIGHT
 
 if TYPE_CHECKING:
+    import httpx_ws
+
     from .client import ServiceClient
 
 __all__ = ["DEFAULT_MAX_MESSAGE_BYTES", "WebSocket", "open_websocket"]
@@ -64,6 +65,8 @@ class WebSocket:
                 text, or too big).
             TimeoutError: nothing came within ``timeout`` seconds (the socket stays open).
         """
+        import httpx_ws
+
         try:
             return await self._session.receive_text(timeout)
         except TimeoutError:
@@ -79,6 +82,8 @@ class WebSocket:
 
 
 def _closed(exc: BaseException, service: str, url: str) -> WebSocketClosed:
+    import httpx_ws
+
     if isinstance(exc, httpx_ws.WebSocketDisconnect):
         code = exc.code
         reason = (exc.reason or "")[:120]
@@ -107,6 +112,8 @@ async def open_websocket(
 ) -> AsyncIterator[WebSocket]:
     """Open a websocket at ``path`` through ``http_client`` (see
     :meth:`ServiceClient.websocket`); ``secrets`` are every secret to redact."""
+    import httpx_ws  # on first use: it is not needed to import the package
+
     url = client.url(path)
     shown = client.redact(url, secrets)
     in_flight: Token[tuple[Secret, ...]] | None = IN_FLIGHT.set(tuple(secrets))
