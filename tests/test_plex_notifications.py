@@ -187,3 +187,18 @@ def test_the_example_prints_one_line_per_notification() -> None:
     assert lines[2] == "Scanning Movies: started (0 %)"
     assert "removed: item 990" in lines
     assert TOKEN not in out.stdout + out.stderr
+
+
+async def test_an_oversized_frame_closes_the_socket_with_a_typed_error() -> None:
+    huge = '{"NotificationContainer": {"type": "status", "x": "' + "a" * 5_000_000 + '"}}'
+    with NotificationServer([Connection([huge, FRAMES[0]])]) as server:
+        async with plex(server.url) as p, p.notifications(reconnect=False) as stream:
+
+            async def first() -> object:
+                async for event in stream:
+                    return event
+                return None
+
+            with pytest.raises(mn.WebSocketClosed) as closed:
+                await first()
+    assert closed.value.transient and TOKEN not in str(closed.value)

@@ -96,8 +96,7 @@ async def test_indexers_tests_status_and_stats() -> None:
         assert {s.indexer_id: s.average_response_time for s in stats} == {1: 120, 2: 240, 3: 360}
         with pytest.raises(ValueError, match="aware"):
             await p.indexer_stats(datetime(2026, 1, 1))
-    body = next(q for m, q in fake.requests if m == "POST" and "indexer/test" in q)
-    assert body.startswith("/api/v1/indexer/test")
+    assert ("POST", "/api/v1/indexer/test?forceTest=true") in fake.requests
 
 
 async def test_system_health_history_apps_and_clients() -> None:

@@ -730,7 +730,8 @@ class ServiceClient:
 
         Args:
             params, headers, secrets: As for :meth:`request`.
-            max_message_bytes: Largest frame accepted (default 4 MiB).
+            max_message_bytes: Largest message accepted (default 4 MiB); a bigger one closes
+                the socket (see :data:`~medianest_sdk.http.DEFAULT_MAX_MESSAGE_BYTES`).
             keepalive: Seconds between pings, and to wait for a pong (``None``: no pings).
 
         Raises:

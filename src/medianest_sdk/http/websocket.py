@@ -15,7 +15,7 @@ the server answered the upgrade with another status     the status's error
                                                         (:class:`AuthenticationError` ...)
 the server closed the socket, or it broke               :class:`WebSocketClosed`
                                                         (transient: reconnect)
-a frame over ``max_message_bytes``, or not text         :class:`WebSocketClosed`
+a message over ``max_message_bytes``, or not text       :class:`WebSocketClosed`
 ======================================================  ====================================
 """
 
@@ -41,14 +41,27 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_MAX_MESSAGE_BYTES", "WebSocket", "open_websocket"]
 
 DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024
-"""Largest frame accepted, in bytes (4 MiB); a bigger one closes the socket."""
+"""Largest message accepted, in bytes (4 MiB); a bigger one closes the socket. httpx-ws puts a
+message's frames together before handing it over, so a bigger message has been read once when
+it is refused: the limit stops a stream of them, not the first."""
+READ_CHUNK_BYTES = 65_536
+"""Bytes read from the socket at a time (httpx-ws's ``max_message_size_bytes``, which despite
+its name sizes each read)."""
 
 
 class WebSocket:
     """An open websocket: read text frames with :meth:`receive_text`."""
 
-    def __init__(self, session: httpx_ws.AsyncWebSocketSession, *, service: str, url: str) -> None:
+    def __init__(
+        self,
+        session: httpx_ws.AsyncWebSocketSession,
+        *,
+        service: str,
+        url: str,
+        max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
+    ) -> None:
         self._session = session
+        self.max_message_bytes = max_message_bytes
         self.service = service
         self.url = url
         """The socket's URL, secrets redacted."""
@@ -68,7 +81,7 @@ class WebSocket:
         import httpx_ws
 
         try:
-            return await self._session.receive_text(timeout)
+            text = await self._session.receive_text(timeout)
         except TimeoutError:
             raise
         except (httpx_ws.WebSocketDisconnect, httpx_ws.WebSocketNetworkError) as exc:
@@ -79,6 +92,19 @@ class WebSocket:
                 service=self.service,
                 url=self.url,
             ) from None
+        if len(text) > self.max_message_bytes or (
+            4 * len(text) > self.max_message_bytes
+            and len(text.encode("utf-8", "surrogatepass")) > self.max_message_bytes
+        ):
+            await self._session.close(1009, "message too big")
+            raise WebSocketClosed(
+                f"websocket {self.url}: a message over {self.max_message_bytes} bytes; the "
+                "socket was closed (code 1009)",
+                service=self.service,
+                url=self.url,
+                code=1009,
+            )
+        return text
 
 
 def _closed(exc: BaseException, service: str, url: str) -> WebSocketClosed:
@@ -122,7 +148,7 @@ async def open_websocket(
         async with httpx_ws.aconnect_ws(
             url,
             http_client,
-            max_message_size_bytes=max_message_bytes,
+            max_message_size_bytes=READ_CHUNK_BYTES,
             keepalive_ping_interval_seconds=keepalive,
             keepalive_ping_timeout_seconds=keepalive,
             session_class=httpx_ws.AsyncWebSocketSession,
@@ -134,7 +160,9 @@ async def open_websocket(
                 IN_FLIGHT.reset(in_flight)
                 in_flight = None
             try:
-                yield WebSocket(session, service=client.service, url=shown)
+                yield WebSocket(
+                    session, service=client.service, url=shown, max_message_bytes=max_message_bytes
+                )
             except BaseException as exc:
                 body_error = exc
                 raise

@@ -181,7 +181,8 @@ class FakeQBittorrent(FakeService):
         return _text("")
 
     def _app_version(self, args: dict[str, str], form: dict[str, Any]) -> Reply:
-        return _text("v5.2.0" if self.api >= _COOKIE_BY_NAME else "v4.5.2")
+        releases = {"2.8.19": "v4.5.2", "2.11.4": "v5.1.0", "2.15.1": "v5.2.0"}
+        return _text(releases.get(self.api_version, f"v-api-{self.api_version}"))
 
     def _app_webapiVersion(self, args: dict[str, str], form: dict[str, Any]) -> Reply:
         return _text(self.api_version)
