@@ -12,13 +12,15 @@ import inspect
 import logging
 import os
 from collections.abc import Awaitable, Callable
-from typing import ClassVar, Literal
+from contextlib import AbstractContextManager
+from typing import ClassVar, Literal, Protocol
 
 import attrs
 
 __all__ = [
     "BreakerStateChanged",
     "BulkheadRejected",
+    "BulkheadWaited",
     "CacheLookup",
     "Event",
     "EventCallback",
@@ -34,6 +36,7 @@ __all__ = [
     "ServiceDown",
     "ServiceUp",
     "StoreUnavailable",
+    "Tracing",
     "enable_logging",
     "logger",
 ]
@@ -101,6 +104,9 @@ class RequestCompleted(Event):
         service: Service name, e.g. ``"plex"``.
         method: HTTP method.
         url: Request URL, secrets redacted.
+        route: The path as a template, low in cardinality and free of secrets (numeric ids,
+            hashes, UUIDs and redacted parts replaced by ``{id}``/``{secret}``), e.g.
+            ``"/library/metadata/{id}"``: what metrics and spans label a request with.
         status: HTTP status, or ``None`` when no response came (``error`` says why).
         duration_s: Seconds from send to response headers and body read.
         attempt: 1 for the first try, 2 for the first retry, ...
@@ -114,6 +120,7 @@ class RequestCompleted(Event):
     duration_s: float
     attempt: int = 1
     error: str | None = None
+    route: str = ""
 
     def summary(self) -> str:
         outcome = self.status if self.status is not None else self.error
@@ -291,6 +298,7 @@ class RateLimited(Event):
     Attributes:
         limit: The limit, e.g. ``"100 per 15 minutes"``.
         key: The rate-limit key.
+        name: The limiter's name (its pipeline's service, e.g. ``"plex"``), or ``""``.
         waited_s: Seconds the caller waited before being let through, or ``None`` when refused.
         retry_after: Seconds until the next slot frees, when refused.
     """
@@ -301,6 +309,7 @@ class RateLimited(Event):
     key: str
     waited_s: float | None = None
     retry_after: float | None = None
+    name: str = ""
 
 
 @attrs.frozen(kw_only=True)
@@ -313,12 +322,14 @@ class CacheLookup(Event):
             upstream failed or the breaker is open: stale-if-error).
         age_s: Seconds since the entry was stored, for hits and stale entries.
         error: For ``"stale"``, the upstream error's class name.
+        name: The pipeline's name (its service, e.g. ``"plex"``), or ``""``.
     """
 
     key: str
     result: Literal["hit", "miss", "stale"]
     age_s: float | None = None
     error: str | None = None
+    name: str = ""
 
 
 @attrs.frozen(kw_only=True)
@@ -334,6 +345,20 @@ class BulkheadRejected(Event):
 
     max_concurrent: int
     max_waiting: int
+
+
+@attrs.frozen(kw_only=True)
+class BulkheadWaited(Event):
+    """A call waited for a bulkhead slot before it ran (calls that found a free slot emit
+    nothing).
+
+    Attributes:
+        waited_s: Seconds it waited.
+        max_concurrent: Calls allowed to run at once.
+    """
+
+    waited_s: float
+    max_concurrent: int
 
 
 @attrs.frozen(kw_only=True)
@@ -389,6 +414,21 @@ EventCallback = Callable[[Event], object] | Callable[[Event], Awaitable[object]]
 """A hook: a plain function or a coroutine function taking one event."""
 
 
+class Tracing(Protocol):
+    """What :attr:`EventHooks.tracing` holds: opens a span around one logical request (its
+    attempts, retries, cache look-up and breaker decisions inside). :func:`medianest_sdk.instrument`
+    sets one built on OpenTelemetry; nothing else needs to implement it."""
+
+    def span(
+        self, service: str, method: str, route: str, base_url: str
+    ) -> AbstractContextManager[object]:
+        """A context manager around the request: ``route`` as in
+        :attr:`RequestCompleted.route`, ``base_url`` the service's origin (scheme, host and
+        port; no path, query or credentials).
+        It ends the span when the block ends and records the exception that ended it."""
+        ...
+
+
 class EventHooks:
     """A registry of event callbacks, sync or async.
 
@@ -403,10 +443,13 @@ class EventHooks:
         breaker = CircuitBreaker("plex", hooks=hooks)
     """
 
-    __slots__ = ("_callbacks",)
+    __slots__ = ("_callbacks", "tracing")
 
     def __init__(self) -> None:
         self._callbacks: list[tuple[EventCallback, tuple[type[Event], ...], bool]] = []
+        self.tracing: Tracing | None = None
+        """Opens a span per request when set (by :func:`medianest_sdk.instrument`); ``None``:
+        no tracing, and nothing is spent on it."""
 
     def register(self, callback: EventCallback, *event_types: type[Event]) -> None:
         """Call ``callback(event)`` for every event of the given types (all events if none).

@@ -265,7 +265,8 @@ class HealthMonitor:
 
         Metrics: ``medianest_service_up`` (1 healthy, 0 otherwise),
         ``medianest_service_status{status}`` (1 for the current status),
-        ``medianest_service_latency_ms{quantile="0.5"|"0.95"}``,
+        ``medianest_service_latency_seconds{quantile="0.5"|"0.95"}`` (Prometheus' base unit;
+        the snapshot's ``latency_*_ms`` fields are milliseconds),
         ``medianest_service_uptime_ratio`` and ``medianest_service_consecutive_failures``, each
         labelled ``service``.
 
@@ -297,8 +298,8 @@ class HealthMonitor:
                     labels=["service", "status"],
                 )
                 latency = GaugeMetricFamily(
-                    "medianest_service_latency_ms",
-                    "check latency over the window (ms)",
+                    "medianest_service_latency_seconds",
+                    "check latency over the window (seconds)",
                     labels=["service", "quantile"],
                 )
                 uptime = GaugeMetricFamily(
@@ -317,7 +318,7 @@ class HealthMonitor:
                         status.add_metric([name, value], 1.0 if health.status == value else 0.0)
                     for q, v in (("0.5", health.latency_p50_ms), ("0.95", health.latency_p95_ms)):
                         if v is not None:
-                            latency.add_metric([name, q], v)
+                            latency.add_metric([name, q], v / 1000.0)
                     if health.uptime_ratio is not None:
                         uptime.add_metric([name], health.uptime_ratio)
                     failures.add_metric([name], float(health.consecutive_failures))

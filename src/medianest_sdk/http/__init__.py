@@ -61,6 +61,7 @@ from .client import (
     path_segment,
 )
 from .retry_after import MAX_RETRY_AFTER, parse_retry_after
+from .route import route_template
 from .scope import CacheScope
 from .websocket import DEFAULT_MAX_MESSAGE_BYTES, WebSocket
 
@@ -85,6 +86,7 @@ __all__ = [
     "WebSocket",
     "parse_retry_after",
     "path_segment",
+    "route_template",
 ]
 
 Timeout = httpx.Timeout

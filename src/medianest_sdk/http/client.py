@@ -29,6 +29,7 @@ from ..secrets import Secret, redact_text, redact_url
 from .adapter import HealthReport
 from .failures import excerpt, request_failed, status_error
 from .logredact import IN_FLIGHT, install_httpx_log_redaction
+from .route import route_template
 from .scope import CacheScope
 from .websocket import DEFAULT_MAX_MESSAGE_BYTES, WebSocket, open_websocket
 
@@ -103,9 +104,13 @@ class Pipeline(Protocol):
         """The cache that ``invalidate()`` drops entries from; or ``None``."""
         ...
 
-    def bind(self, service: str) -> None:
+    def bind(self, service: str, hooks: EventHooks | None) -> EventHooks:
         """Called once by each :class:`ServiceClient` given the pipeline, with its service
-        name (``ResiliencePipeline`` names itself and an unnamed limiter after it)."""
+        name and the client's own hooks (``None`` when it was given none). Returns the hooks
+        the pipeline reports to, which a client given no hooks shares: hooks passed once, to
+        the adapter or to the pipeline, reach the client and every primitive.
+        ``ResiliencePipeline`` names itself and an unnamed limiter after the service and takes
+        the client's hooks when it was given none of its own."""
         ...
 
     async def execute(
@@ -211,12 +216,18 @@ class ServiceClient:
         self.base_url = base_url.rstrip("/")
         self.pipeline = pipeline
         if pipeline is not None:
-            pipeline.bind(service)
+            shared = pipeline.bind(service, hooks)
+            if hooks is None:
+                hooks = shared
         self.max_redirects = max_redirects
         self.max_response_bytes = max_response_bytes
         self.refine_error = refine_error
         self.keep_cookies = keep_cookies
         self.hooks = hooks if hooks is not None else EventHooks()
+        origin = httpx.URL(self.base_url)
+        self._origin = (
+            f"{origin.scheme}://{origin.host}:{origin.port or _DEFAULT_PORTS.get(origin.scheme)}"
+        )
         self._secrets: list[Secret] = list(secrets)
         self._headers = self._reveal(headers or {})
         self._params = self._reveal(params or {})
@@ -427,8 +438,6 @@ class ServiceClient:
                 accept=accept,
             )
 
-        if self.pipeline is None:
-            return await once()
         return await self._through_pipeline(
             once, method, path, secrets, retry_safe=safe, cache_key=None, ttl=None
         )
@@ -573,10 +582,8 @@ class ServiceClient:
             )
             return parse(response)
 
-        if self.pipeline is None:
-            return await once()
         key = None
-        if cache and self.pipeline.cache is not None:
+        if cache and self.pipeline is not None and self.pipeline.cache is not None:
             key = self.cache_key(path, params, headers=headers)
         return await self._through_pipeline(
             once, "GET", path, (), retry_safe=True, cache_key=key, ttl=cache_ttl
@@ -592,8 +599,26 @@ class ServiceClient:
         retry_safe: bool,
         cache_key: str | None,
         ttl: float | None,
+        traced: bool = False,
     ) -> T:
-        assert self.pipeline is not None
+        """Run ``once`` through the pipeline (when there is one) inside the request's span
+        (when tracing is on: :attr:`EventHooks.tracing`)."""
+        tracing = self.hooks.tracing
+        if tracing is not None and not traced:
+            route = route_template(self._shown(path, secrets))
+            with tracing.span(self.service, method, route, self._origin):
+                return await self._through_pipeline(
+                    once,
+                    method,
+                    path,
+                    secrets,
+                    retry_safe=retry_safe,
+                    cache_key=cache_key,
+                    ttl=ttl,
+                    traced=True,
+                )
+        if self.pipeline is None:
+            return await once()
         try:
             return await self.pipeline.execute(
                 once,
@@ -817,11 +842,13 @@ class ServiceClient:
             IN_FLIGHT.reset(in_flight)
         status = response.status_code
         if self.hooks.active(RequestCompleted):
+            shown = self._shown(response.request.url, secrets)
             await self.hooks.emit(
                 RequestCompleted(
                     service=self.service,
                     method=method,
-                    url=self._shown(response.request.url, secrets),
+                    url=shown,
+                    route=route_template(shown),
                     status=status,
                     duration_s=time.perf_counter() - start,
                     attempt=attempt,
@@ -946,11 +973,13 @@ class ServiceClient:
         self, method: str, error: MediaNestError, start: float, attempt: int
     ) -> None:
         if self.hooks.active(RequestCompleted):
+            shown = str(getattr(error, "url", ""))
             await self.hooks.emit(
                 RequestCompleted(
                     service=self.service,
                     method=method,
-                    url=str(getattr(error, "url", "")),
+                    url=shown,
+                    route=route_template(shown),
                     status=None,
                     duration_s=time.perf_counter() - start,
                     attempt=attempt,

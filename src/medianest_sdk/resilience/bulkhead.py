@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any, TypeVar
@@ -9,7 +10,7 @@ from typing import Any, TypeVar
 import anyio
 
 from ..errors import BulkheadFullError
-from ..events import BulkheadRejected, EventHooks
+from ..events import BulkheadRejected, BulkheadWaited, EventHooks
 
 __all__ = ["Bulkhead"]
 
@@ -26,7 +27,8 @@ class Bulkhead:
     Args:
         max_concurrent: Calls allowed to run at once (>= 1).
         max_waiting: Calls allowed to wait; ``None``: unbounded, ``0``: never wait.
-        hooks: Receives :class:`~medianest_sdk.BulkheadRejected` events.
+        hooks: Receives :class:`~medianest_sdk.BulkheadRejected` and
+            :class:`~medianest_sdk.BulkheadWaited` events.
 
     Raises:
         ValueError: ``max_concurrent < 1`` or ``max_waiting < 0``.
@@ -101,10 +103,22 @@ class Bulkhead:
                 max_waiting=self.max_waiting,
             )
         self._waiting += 1
+        started = time.perf_counter()
         try:
             await semaphore.acquire()
         finally:
             self._waiting -= 1
+        if self.hooks.active(BulkheadWaited):
+            try:
+                await self.hooks.emit(
+                    BulkheadWaited(
+                        waited_s=time.perf_counter() - started,
+                        max_concurrent=self.max_concurrent,
+                    )
+                )
+            except BaseException:  # cancelled while reporting: the slot is not ours to keep
+                semaphore.release()
+                raise
 
     async def call(self, fn: Callable[..., Awaitable[T]], /, *args: Any, **kwargs: Any) -> T:
         """Run ``await fn(*args, **kwargs)`` in a slot.

@@ -242,7 +242,9 @@ class RateLimiter:
                 return True
         if self.hooks.active(RateLimited):  # computed only for someone who listens
             wait = await self.retry_after(key, cost)
-            await self.hooks.emit(RateLimited(limit=self._text, key=key, retry_after=wait))
+            await self.hooks.emit(
+                RateLimited(name=self.name or "", limit=self._text, key=key, retry_after=wait)
+            )
         return False
 
     async def acquire(
@@ -295,7 +297,11 @@ class RateLimiter:
             if await self._hit(key, cost):
                 waited = time.time() - started
                 if waited > 0 and self.hooks.active(RateLimited):
-                    await self.hooks.emit(RateLimited(limit=self._text, key=key, waited_s=waited))
+                    await self.hooks.emit(
+                        RateLimited(
+                            name=self.name or "", limit=self._text, key=key, waited_s=waited
+                        )
+                    )
                 return
             # limits still counts a hit at the very instant it expires: wake 1 ms later
             wait = await self.retry_after(key, cost) + 0.001
@@ -304,7 +310,9 @@ class RateLimiter:
             await self.clock.sleep(wait)
 
     async def _refuse(self, key: str, cost: int, wait: float) -> None:
-        await self.hooks.emit(RateLimited(limit=self._text, key=key, retry_after=wait))
+        await self.hooks.emit(
+            RateLimited(name=self.name or "", limit=self._text, key=key, retry_after=wait)
+        )
         raise RateLimitExceeded(
             f"rate limit {self._text} reached for key {key!r}"
             + (f" (cost {cost})" if cost != 1 else "")

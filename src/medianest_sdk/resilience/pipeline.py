@@ -156,26 +156,48 @@ class ResiliencePipeline:
         self.hedging = hedging
         self.name = name
         self.hooks = hooks if hooks is not None else EventHooks()
+        self._own_hooks = hooks is not None
         self.clock = clock
-        for primitive in (cache, breaker, limiter, bulkhead, fallback, hedging):
-            if primitive is not None:
-                primitive.adopt(hooks=hooks, clock=clock)
+        for primitive in self._primitives():
+            primitive.adopt(hooks=hooks, clock=clock)
         if limiter is not None and name is not None:
             limiter.adopt(hooks=None, clock=None, name=name)
         self._flights: dict[str, _Flight] = {}
         self._stages = self._build_stages()
         self._runners = [run for _, run in reversed(self._stages) if run is not None]
 
+    def _primitives(self) -> list[Any]:
+        return [
+            p
+            for p in (
+                self.cache,
+                self.breaker,
+                self.limiter,
+                self.bulkhead,
+                self.fallback,
+                self.hedging,
+            )
+            if p is not None
+        ]
+
     def __repr__(self) -> str:
         return f"ResiliencePipeline({' -> '.join(self.describe()) or 'empty'})"
 
-    def bind(self, service: str) -> None:
-        """Take ``service`` as the pipeline's name (and an unnamed limiter's) if it has none;
-        ``ServiceClient`` calls this when it is given the pipeline."""
+    def bind(self, service: str, hooks: EventHooks | None = None) -> EventHooks:
+        """Take ``service`` as the pipeline's name (and an unnamed limiter's) if it has none,
+        and ``hooks`` (passed on to every primitive given none) if the pipeline was given no
+        hooks of its own; return the pipeline's hooks. ``ServiceClient`` calls this when it is
+        given the pipeline (and shares the returned hooks when it was given none)."""
         if self.name is None:
             self.name = service
+        if hooks is not None and not self._own_hooks:
+            self.hooks = hooks
+            self._own_hooks = True
+            for primitive in self._primitives():
+                primitive.adopt(hooks=hooks, clock=None)
         if self.limiter is not None:
             self.limiter.adopt(hooks=None, clock=None, name=self.name)
+        return self.hooks
 
     def _build_stages(self) -> list[tuple[str, Callable[..., Awaitable[Any]] | None]]:
         """Outermost first: (description, the stage's runner or ``None`` for the cache, which
@@ -273,7 +295,9 @@ class ResiliencePipeline:
         now = cache.clock.now()
         if entry is not None and entry.is_fresh(now):
             if self.hooks.active(CacheLookup):
-                await self.hooks.emit(CacheLookup(key=key, result="hit", age_s=entry.age(now)))
+                await self.hooks.emit(
+                    CacheLookup(name=self.name or "", key=key, result="hit", age_s=entry.age(now))
+                )
             value: T = entry.value
             return value
         while (flight := self._flights.get(key)) is not None:
@@ -287,7 +311,7 @@ class ResiliencePipeline:
         flight = self._flights[key] = _Flight()
         try:
             if self.hooks.active(CacheLookup):
-                await self.hooks.emit(CacheLookup(key=key, result="miss"))
+                await self.hooks.emit(CacheLookup(name=self.name or "", key=key, result="miss"))
             try:
                 value = await run()
             except Exception as exc:
@@ -297,7 +321,11 @@ class ResiliencePipeline:
                 if stale is not None and can_serve and now < stale.fresh_until + self.max_stale:
                     await self.hooks.emit(
                         CacheLookup(
-                            key=key, result="stale", age_s=stale.age(now), error=type(exc).__name__
+                            name=self.name or "",
+                            key=key,
+                            result="stale",
+                            age_s=stale.age(now),
+                            error=type(exc).__name__,
                         )
                     )
                     flight.ok, flight.value = True, stale.value

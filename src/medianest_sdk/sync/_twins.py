@@ -2812,7 +2812,8 @@ class HealthMonitor(Twin):
 
         Metrics: ``medianest_service_up`` (1 healthy, 0 otherwise),
         ``medianest_service_status{status}`` (1 for the current status),
-        ``medianest_service_latency_ms{quantile="0.5"|"0.95"}``,
+        ``medianest_service_latency_seconds{quantile="0.5"|"0.95"}`` (Prometheus' base unit;
+        the snapshot's ``latency_*_ms`` fields are milliseconds),
         ``medianest_service_uptime_ratio`` and ``medianest_service_consecutive_failures``, each
         labelled ``service``.
 
