@@ -46,7 +46,7 @@ class OTel:
             for scope in resource.scope_metrics:
                 for metric in scope.metrics:
                     if metric.name == name:
-                        found += [(dict(p.attributes), p) for p in metric.data.data_points]
+                        found += [(dict(p.attributes or {}), p) for p in metric.data.data_points]
         return found
 
     def everything(self) -> str:
@@ -62,7 +62,7 @@ class OTel:
             for scope in resource.scope_metrics:
                 for metric in scope.metrics:
                     for point in metric.data.data_points:
-                        texts.append(json.dumps(dict(point.attributes), default=str))
+                        texts.append(json.dumps(dict(point.attributes or {}), default=str))
         return "\n".join(texts)
 
 
