@@ -45,11 +45,26 @@ def full_pipeline(timeouts: bool = False) -> mn.ResiliencePipeline:
 async def pipeline_vs_raw(url: str, rounds: int) -> Rows:
     print("\n# 1. full pipeline around a real loopback GET vs raw httpx get + json()")
     print("# 2. a cache hit through an adapter call vs the same raw GET")
+    print("# 1b. the same pipeline with instrument() attached (Prometheus; OpenTelemetry SDK)")
     counter = iter(range(10**9))
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+    from opentelemetry.sdk.trace import TracerProvider
+    from prometheus_client import CollectorRegistry
+
+    prom_hooks, otel_hooks = mn.EventHooks(), mn.EventHooks()
+    prom = mn.instrument(prom_hooks, prometheus_registry=CollectorRegistry())
+    otel = mn.instrument(
+        otel_hooks,
+        tracer_provider=TracerProvider(),
+        meter_provider=MeterProvider([InMemoryMetricReader()]),
+    )
     async with (
         httpx.AsyncClient(limits=LIMITS) as raw,
         mn.ServiceClient("bench", url, pipeline=full_pipeline()) as ours,
         mn.ServiceClient("bench-t", url, pipeline=full_pipeline(True)) as ours_t,
+        mn.ServiceClient("bench-p", url, pipeline=full_pipeline(), hooks=prom_hooks) as ours_p,
+        mn.ServiceClient("bench-o", url, pipeline=full_pipeline(), hooks=otel_hooks) as ours_o,
         mn.PlexAdapter(
             url, "fake-plex-token", pipeline=mn.ResiliencePipeline(cache=mn.MemoryCache())
         ) as plex,
@@ -66,13 +81,23 @@ async def pipeline_vs_raw(url: str, rounds: int) -> Rows:
         async def ours_get_t() -> Any:
             return await ours_t.get_json("/json", params={"n": next(counter)}, cache=True)
 
+        async def ours_get_p() -> Any:
+            return await ours_p.get_json("/json", params={"n": next(counter)}, cache=True)
+
+        async def ours_get_o() -> Any:
+            return await ours_o.get_json("/json", params={"n": next(counter)}, cache=True)
+
         sides = [
             Side("raw httpx get + json()", raw_get),
             Side("pipeline: cache miss, retry, breaker, limiter, bulkhead", ours_get),
             Side("  + total and attempt timeouts", ours_get_t),
+            Side("  + instrument(prometheus_registry=...)", ours_get_p),
+            Side("  + instrument(OpenTelemetry SDK: spans, metrics)", ours_get_o),
             Side("PlexAdapter.library_sections() cache hit", plex.library_sections),
         ]
         results = await run_case("http", sides, rounds=max(31, rounds), iterations=50)
+    prom.detach()
+    otel.detach()
     return report(results, "raw httpx get + json()")
 
 
