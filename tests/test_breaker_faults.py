@@ -10,7 +10,7 @@ import pytest
 
 import medianest_sdk as mn
 from medianest_sdk.resilience import RedisBreakerStore
-from medianest_sdk.testing import ManualClock
+from medianest_sdk.testing import ManualClock, capture_events
 
 from .tcp_proxy import TcpProxy
 
@@ -153,17 +153,15 @@ async def test_an_unreadable_shared_state_is_replaced_and_reported(
     import redis
 
     redis.Redis.from_url(redis_url).set("medianest:breaker:svc", saved)
-    hooks = mn.EventHooks()
-    events: list[mn.BreakerStateChanged] = []
-    hooks.register(events.append, mn.BreakerStateChanged)  # type: ignore[arg-type]
-    breaker = mn.CircuitBreaker("svc", store=redis_url, hooks=hooks, clock=ManualClock(1.7e9))
+    breaker = mn.CircuitBreaker("svc", store=redis_url, clock=ManualClock(1.7e9))
     assert breaker.state is mn.BreakerState.CLOSED  # no I/O yet, no error
-    assert await breaker.call(ok) == "ok"
-    assert [(e.old, e.new) for e in events] == [("unreadable", "closed")]
-    assert "did not parse" in events[0].reason
-    saved_now = redis.Redis.from_url(redis_url).get("medianest:breaker:svc")
-    assert saved_now is not None and json.loads(saved_now)["state"] == "closed"
-    assert await breaker.call(ok) == "ok"
+    with capture_events(mn.BreakerStateChanged) as events:
+        assert await breaker.call(ok) == "ok"
+        assert [(e.old, e.new) for e in events] == [("unreadable", "closed")]
+        assert "did not parse" in events[0].reason
+        saved_now = redis.Redis.from_url(redis_url).get("medianest:breaker:svc")
+        assert saved_now is not None and json.loads(saved_now)["state"] == "closed"
+        assert await breaker.call(ok) == "ok"
     assert len(events) == 1
 
 
@@ -187,10 +185,7 @@ async def test_refused_calls_write_nothing(redis_url: str) -> None:
 @pytest.mark.redis
 async def test_redis_cut_mid_probe_never_wedges_any_process(proxy: TcpProxy) -> None:
     clock = ManualClock(1.7e9)
-    events: list[mn.StoreUnavailable] = []
-    hooks = mn.EventHooks()
-    hooks.register(events.append, mn.StoreUnavailable)  # type: ignore[arg-type]
-    a = opened(clock, store=proxy.url(), hooks=hooks)
+    a = opened(clock, store=proxy.url())
     b = opened(clock, store=proxy.url())  # another process
     await open_it(a)
     clock.advance(5)
@@ -202,11 +197,12 @@ async def test_redis_cut_mid_probe_never_wedges_any_process(proxy: TcpProxy) -> 
         await release.wait()
         return "ok"
 
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(a.call, probe)
-        await probe_started.wait()
-        proxy.cut()  # Redis goes away while the trial runs
-        release.set()
+    with capture_events(mn.StoreUnavailable) as events:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(a.call, probe)
+            await probe_started.wait()
+            proxy.cut()  # Redis goes away while the trial runs
+            release.set()
     # the trial's success could not be recorded: reported, not raised
     assert [e.operation for e in events] == ["record"]
     proxy.restore()
@@ -220,13 +216,11 @@ async def test_redis_cut_mid_probe_never_wedges_any_process(proxy: TcpProxy) -> 
 @pytest.mark.redis
 async def test_store_down_fail_open_and_fail_closed(proxy: TcpProxy) -> None:
     proxy.cut()
-    events: list[mn.StoreUnavailable] = []
-    hooks = mn.EventHooks()
-    hooks.register(events.append, mn.StoreUnavailable)  # type: ignore[arg-type]
-    loose = mn.CircuitBreaker("svc", store=proxy.url(), hooks=hooks)
-    assert await loose.call(ok) == "ok"
-    strict = mn.CircuitBreaker("svc", store=proxy.url(), on_store_error="fail_closed", hooks=hooks)
-    with pytest.raises(mn.StoreUnavailableError) as info:
-        await strict.call(ok)
+    loose = mn.CircuitBreaker("svc", store=proxy.url())
+    strict = mn.CircuitBreaker("svc", store=proxy.url(), on_store_error="fail_closed")
+    with capture_events(mn.StoreUnavailable) as events:
+        assert await loose.call(ok) == "ok"
+        with pytest.raises(mn.StoreUnavailableError) as info:
+            await strict.call(ok)
     assert info.value.store == proxy.url()
     assert [e.policy for e in events] == ["fail_open", "fail_closed"]

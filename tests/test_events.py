@@ -151,5 +151,5 @@ async def test_capture_events_sees_every_primitive_without_hooks() -> None:
 
     with capture_events(mn.BreakerStateChanged) as events, pytest.raises(mn.ConnectError):
         await breaker.call(down)
-    assert [(e.old, e.new) for e in events] == [("closed", "open")]  # type: ignore[attr-defined]
+    assert [(e.old, e.new) for e in events] == [("closed", "open")]
     assert logging.getLogger("medianest_sdk").level == logging.NOTSET  # put back

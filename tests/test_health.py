@@ -7,7 +7,7 @@ import pytest
 import respx
 
 import medianest_sdk as mn
-from medianest_sdk.testing import ManualClock
+from medianest_sdk.testing import ManualClock, capture_events
 
 from .twins import either
 from .twins import fixture as twins_fixture
@@ -98,16 +98,14 @@ async def test_open_breaker_is_reported(respx_mock: respx.MockRouter) -> None:
 
 async def test_window_statistics_and_events() -> None:
     outcomes = [True, True, False, True]
-    hooks = mn.EventHooks()
-    events: list[mn.Event] = []
-    hooks.register(events.append)
 
     async def flaky() -> bool:
         return outcomes.pop(0)
 
-    monitor = either(mn.HealthMonitor, {"svc": flaky}, window=3, hooks=hooks)
-    for _ in range(4):
-        await monitor.check_all()
+    monitor = either(mn.HealthMonitor, {"svc": flaky}, window=3)
+    with capture_events() as events:
+        for _ in range(4):
+            await monitor.check_all()
     health = monitor.snapshot()["svc"]
     assert health.checks == 3
     assert health.uptime_ratio == pytest.approx(2 / 3)

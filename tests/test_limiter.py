@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 import medianest_sdk as mn
-from medianest_sdk.testing import ManualClock
+from medianest_sdk.testing import ManualClock, capture_events
 
 
 @pytest.fixture
@@ -297,16 +297,12 @@ async def test_limiter_store_down_fail_open_and_closed(redis_url: str) -> None:
 
     with TcpProxy.for_redis(redis_url) as proxy:
         proxy.cut()
-        events: list[mn.StoreUnavailable] = []
-        hooks = mn.EventHooks()
-        hooks.register(events.append, mn.StoreUnavailable)  # type: ignore[arg-type]
-        loose = mn.RateLimiter("1/minute", storage=proxy.url(), hooks=hooks)
-        assert await loose.try_acquire("k")
-        strict = mn.RateLimiter(
-            "1/minute", storage=proxy.url(), on_store_error="fail_closed", hooks=hooks
-        )
-        with pytest.raises(mn.StoreUnavailableError):
-            await strict.acquire("k")
+        loose = mn.RateLimiter("1/minute", storage=proxy.url())
+        strict = mn.RateLimiter("1/minute", storage=proxy.url(), on_store_error="fail_closed")
+        with capture_events(mn.StoreUnavailable) as events:
+            assert await loose.try_acquire("k")
+            with pytest.raises(mn.StoreUnavailableError):
+                await strict.acquire("k")
         proxy.restore()
         assert await strict.try_acquire("k")
         assert not await strict.try_acquire("k")

@@ -7,7 +7,7 @@ import pytest
 import respx
 
 import medianest_sdk as mn
-from medianest_sdk.testing import ManualClock
+from medianest_sdk.testing import ManualClock, capture_events
 
 from .servers import LoopbackServer, Reply
 
@@ -195,12 +195,7 @@ async def _run_in(
 
 async def test_stale_if_error_serves_expired_entry_and_says_so() -> None:
     clock = ManualClock()
-    hooks = mn.EventHooks()
-    lookups: list[mn.Event] = []
-    hooks.register(lookups.append, mn.CacheLookup)
-    pipeline = mn.ResiliencePipeline(
-        cache=mn.MemoryCache(clock=clock), cache_ttl=10, max_stale=60, hooks=hooks
-    )
+    pipeline = mn.ResiliencePipeline(cache=mn.MemoryCache(clock=clock), cache_ttl=10, max_stale=60)
     healthy = True
 
     async def op() -> str:
@@ -208,11 +203,12 @@ async def test_stale_if_error_serves_expired_entry_and_says_so() -> None:
             raise mn.ServerError("down", service="s", method="GET", url="u", status=502)
         return "fresh"
 
-    assert await pipeline.execute(op, cache_key="k") == "fresh"
-    healthy = False
-    clock.advance(30)
-    assert await pipeline.execute(op, cache_key="k") == "fresh"
-    assert [e.result for e in lookups] == ["miss", "miss", "stale"]  # type: ignore[attr-defined]
+    with capture_events(mn.CacheLookup) as lookups:
+        assert await pipeline.execute(op, cache_key="k") == "fresh"
+        healthy = False
+        clock.advance(30)
+        assert await pipeline.execute(op, cache_key="k") == "fresh"
+    assert [e.result for e in lookups] == ["miss", "miss", "stale"]
     clock.advance(60)  # past max_stale
     with pytest.raises(mn.ServerError):
         await pipeline.execute(op, cache_key="k")

@@ -9,6 +9,7 @@ import stamina
 import stamina.instrumentation
 
 import medianest_sdk as mn
+from medianest_sdk.testing import capture_events
 
 
 def server_error(retry_after: float | None = None, status: int = 503) -> mn.ServerError:
@@ -29,13 +30,6 @@ class Flaky:
         return "ok"
 
 
-def capture() -> tuple[mn.EventHooks, list[mn.RetryScheduled]]:
-    hooks = mn.EventHooks()
-    events: list[mn.RetryScheduled] = []
-    hooks.register(events.append, mn.RetryScheduled)  # type: ignore[arg-type]
-    return hooks, events
-
-
 @pytest.fixture
 def stamina_hooks() -> Iterator[list[Any]]:
     """Replace stamina's on-retry hooks with a recorder for the test."""
@@ -49,10 +43,10 @@ def stamina_hooks() -> Iterator[list[Any]]:
 async def test_stamina_does_the_backoff_and_each_retry_is_reported_once(
     stamina_hooks: list[Any],
 ) -> None:
-    hooks, events = capture()
     fn = Flaky(server_error(), server_error())
     policy = mn.RetryPolicy(attempts=3, wait_initial=0.01, wait_jitter=0.0, wait_max=1)
-    assert await policy.call(fn, hooks=hooks, name="GET /x") == "ok"
+    with capture_events(mn.RetryScheduled) as events:
+        assert await policy.call(fn, name="GET /x") == "ok"
     assert fn.calls == 3
     # stamina's formula: wait_initial * wait_exp_base ** (n - 1), reported as stamina slept it
     assert [e.wait_s for e in events] == pytest.approx([0.01, 0.02])
@@ -81,9 +75,9 @@ async def test_gives_up_after_attempts_with_the_last_error() -> None:
 
 
 async def test_retry_after_goes_through_stamina_and_is_capped() -> None:
-    hooks, events = capture()
     fn = Flaky(server_error(retry_after=0.03))
-    assert await mn.RetryPolicy(wait_initial=5).call(fn, hooks=hooks) == "ok"
+    with capture_events(mn.RetryScheduled) as events:
+        assert await mn.RetryPolicy(wait_initial=5).call(fn) == "ok"
     assert [(e.wait_s, e.from_retry_after) for e in events] == [(0.03, True)]
     fn = Flaky(server_error(retry_after=600.0))
     with pytest.raises(mn.ServerError):
@@ -143,10 +137,13 @@ async def test_stamina_timeout_stops_new_attempts() -> None:
 
 
 async def test_stamina_testing_mode_skips_waits() -> None:
-    hooks, events = capture()
     fn = Flaky(server_error(), server_error())
-    with stamina.set_testing(True, attempts=3), anyio.fail_after(5):
-        assert await mn.RetryPolicy(wait_initial=100).call(fn, hooks=hooks) == "ok"
+    with (
+        stamina.set_testing(True, attempts=3),
+        anyio.fail_after(5),
+        capture_events(mn.RetryScheduled) as events,
+    ):
+        assert await mn.RetryPolicy(wait_initial=100).call(fn) == "ok"
     assert [e.wait_s for e in events] == [0.0, 0.0]
 
 

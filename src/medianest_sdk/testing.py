@@ -17,7 +17,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import anyio.lowlevel
 
@@ -108,10 +108,19 @@ class ManualClock:
         await anyio.lowlevel.checkpoint()
 
 
-@contextlib.contextmanager
-def capture_events(*types: type[Event]) -> Iterator[list[Event]]:
+E = TypeVar("E", bound="Event")
+
+
+@overload
+def capture_events() -> contextlib.AbstractContextManager[list[Event]]: ...
+@overload
+def capture_events(
+    event_type: type[E], /, *more: type[E]
+) -> contextlib.AbstractContextManager[list[E]]: ...
+def capture_events(*types: type[Event]) -> contextlib.AbstractContextManager[list[Any]]:
     """Collect every event the library emits inside the block, from any primitive or adapter
-    and whatever hooks they were given (as structlog's ``capture_logs`` does for log lines).
+    and whatever hooks they were given (as structlog's ``capture_logs`` does for log lines);
+    the list is typed by the event type asked for.
 
     Args:
         types: Only events of these types (all when none).
@@ -122,6 +131,11 @@ def capture_events(*types: type[Event]) -> Iterator[list[Event]]:
             ...
         assert [e.new for e in events] == ["open"]
     """
+    return _capture(types)
+
+
+@contextlib.contextmanager
+def _capture(types: tuple[type[Event], ...]) -> Iterator[list[Any]]:
     from .events import Event as BaseEvent
     from .events import logger
 
