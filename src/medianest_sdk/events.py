@@ -411,7 +411,7 @@ class ServiceDown(Event):
 
 
 EventCallback = Callable[[Event], object] | Callable[[Event], Awaitable[object]]
-"""A hook: a plain function or a coroutine function taking one event."""
+"""The type of a hook, a plain function or a coroutine function taking one event."""
 
 
 class Tracing(Protocol):

@@ -55,6 +55,8 @@ from .uptime_kuma import UptimeKumaAdapter
 __all__ = [
     "OverseerrSettings",
     "PlexSettings",
+    "ProwlarrSettings",
+    "QBittorrentSettings",
     "ServiceSettings",
     "Services",
     "UptimeKumaSettings",
@@ -423,11 +425,6 @@ class Services:
 
     Attributes:
         settings: ``{service: settings}`` of the configured services (secrets as ``Secret``).
-        plex: A :class:`~medianest_sdk.PlexAdapter`, or ``None`` when Plex is not configured.
-        overseerr: An :class:`~medianest_sdk.OverseerrAdapter`, or ``None``.
-        uptime_kuma: An :class:`~medianest_sdk.UptimeKumaAdapter`, or ``None``.
-        qbittorrent: A :class:`~medianest_sdk.QBittorrentAdapter`, or ``None``.
-        prowlarr: A :class:`~medianest_sdk.ProwlarrAdapter`, or ``None``.
 
     Args:
         plex, overseerr, uptime_kuma, qbittorrent, prowlarr: Each service's settings; ``None``:

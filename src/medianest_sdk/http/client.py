@@ -413,7 +413,8 @@ class ServiceClient:
 
         Raises:
             TransportError, HTTPStatusError: and their subclasses, as in the package table.
-            InvalidRequestError, ResponseTooLargeError, DecodeError (bad Content-Encoding).
+            InvalidRequestError, ResponseTooLargeError, DecodeError: a bad request, a body over
+                the cap, a bad Content-Encoding.
             CircuitOpenError, RateLimitExceeded, BulkheadFullError: from the pipeline.
         """
         method = method.upper()

@@ -472,7 +472,7 @@ class OverseerrAdapter(ServiceAdapter):
         self, cursor: RequestCursor | None = None, *, overlap: float = 60.0, page_size: int = 50
     ) -> RequestSync:
         """Every request that is new, changed or (on Seerr) gone since ``cursor``; see
-        :mod:`medianest_sdk.overseerr.sync` for how every change is seen on both servers.
+        the module ``medianest_sdk.overseerr.sync`` for how every change is seen on both servers.
 
         Args:
             cursor: From the last sync (or :meth:`RequestCursor.from_json`); ``None``: report

@@ -76,8 +76,8 @@ from .notifications import NotificationStream
 __all__ = ["PlexAdapter", "plex_headers"]
 
 RECONNECT = RetryPolicy(attempts=10, timeout=None, wait_initial=1.0, wait_max=30.0)
-"""How notifications reconnect when the adapter's pipeline has no retry policy: 10 attempts,
-backoff from 1 s doubling to 30 s, plus up to 1 s jitter."""
+"""The retry policy notifications reconnect with when the adapter's pipeline has none
+(10 attempts, backoff from 1 s doubling to 30 s, plus up to 1 s jitter)."""
 
 SERVICE = "plex"
 T = TypeVar("T")

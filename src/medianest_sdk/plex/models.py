@@ -297,7 +297,7 @@ class Metadata:
         key: Its API path (``"/library/metadata/1936"``, or ``.../children`` for containers).
         guid: Its global id (``"plex://movie/5d776..."``).
         type: :class:`PlexMediaType` (unknown types kept).
-        added_at, updated_at, last_viewed_at: Aware UTC datetimes.
+        added_at, updated_at, last_viewed_at: Aware UTC datetimes (last_viewed_at: the last play).
         duration: Milliseconds.
         media: Versions and files (movies, episodes, tracks).
         library_section_id: The section the item lives in.
@@ -306,7 +306,7 @@ class Metadata:
         rating, audience_rating, user_rating: Critic, audience and the user's own (0-10).
         leaf_count, viewed_leaf_count, child_count: Episodes (or tracks), watched ones,
             seasons (or albums) of a show (or artist).
-        view_count, view_offset, last_viewed_at: Plays, resume position in ms, last play.
+        view_count, view_offset: Plays, and the resume position in milliseconds.
         guids: Ids at other databases (``imdb://``, ``tmdb://``, ``tvdb://``); Plex sends
             them on ``/library/metadata/{id}`` and with ``includeGuids=1``.
         genres, roles, directors, writers, countries, collections, producers: Tags.

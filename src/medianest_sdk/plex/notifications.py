@@ -50,7 +50,7 @@ __all__ = [
 ]
 
 NOTIFICATIONS_PATH = "/:/websockets/notifications"
-"""The websocket's path (spec: ``GET /:/websockets/notifications``)."""
+"""The websocket's path, as the spec names it (``GET /:/websockets/notifications``)."""
 SERVICE = "plex"
 QUICK_DROP = 5.0
 """Seconds: a connection that breaks sooner counts as a failed attempt (backoff, breaker)."""

@@ -253,7 +253,8 @@ class ProwlarrAdapter(ServiceAdapter):
         """Test every enabled indexer. ``POST /api/v1/indexer/testall``.
 
         Returns:
-            One result per indexer (Prowlarr answers 400 when any fails: a result here too).
+            One result per indexer; Prowlarr answers 400 when any fails, which is a result
+            here too.
         """
         response = await self.http.request("POST", f"{API}/indexer/testall", accept=(400,))
         data = self.http.json_of(response) if response.content else []

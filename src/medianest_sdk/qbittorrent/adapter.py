@@ -552,7 +552,7 @@ class QBittorrentAdapter(ServiceAdapter):
         """Add one torrent. ``POST /api/v2/torrents/add``.
 
         The info hash is computed here first (magnet links and ``.torrent`` files, see
-        :mod:`~medianest_sdk.qbittorrent.hashes`), so the result names the torrent; a torrent
+        ``medianest_sdk.qbittorrent.hashes``), so the result names the torrent; a torrent
         qBittorrent already has is reported (``duplicate=True``), not raised. The call is never
         retried once it may have reached the server; calling ``add`` again after a failure is
         safe, since a duplicate is harmless.

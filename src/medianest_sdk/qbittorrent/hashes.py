@@ -44,7 +44,7 @@ class InfoHash:
 
     @property
     def torrent_id(self) -> str:
-        """qBittorrent's ID for the torrent: ``v1``, else the first 40 digits of ``v2``."""
+        """qBittorrent's ID for the torrent, ``v1``, else the first 40 digits of ``v2``."""
         if self.v1 is not None:
             return self.v1
         assert self.v2 is not None

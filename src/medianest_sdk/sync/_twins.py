@@ -507,7 +507,8 @@ class ServiceClient(Twin):
 
         Raises:
             TransportError, HTTPStatusError: and their subclasses, as in the package table.
-            InvalidRequestError, ResponseTooLargeError, DecodeError (bad Content-Encoding).
+            InvalidRequestError, ResponseTooLargeError, DecodeError: a bad request, a body over
+                the cap, a bad Content-Encoding.
             CircuitOpenError, RateLimitExceeded, BulkheadFullError: from the pipeline.
         """
         return call(
@@ -1653,7 +1654,7 @@ class OverseerrAdapter(Twin):
         self, cursor: RequestCursor | None = None, *, overlap: float = 60.0, page_size: int = 50
     ) -> RequestSync:
         """Every request that is new, changed or (on Seerr) gone since ``cursor``; see
-        :mod:`medianest_sdk.overseerr.sync` for how every change is seen on both servers.
+        the module ``medianest_sdk.overseerr.sync`` for how every change is seen on both servers.
 
         Args:
             cursor: From the last sync (or :meth:`RequestCursor.from_json`); ``None``: report
@@ -1957,7 +1958,7 @@ class QBittorrentAdapter(Twin):
         """Add one torrent. ``POST /api/v2/torrents/add``.
 
         The info hash is computed here first (magnet links and ``.torrent`` files, see
-        :mod:`~medianest_sdk.qbittorrent.hashes`), so the result names the torrent; a torrent
+        ``medianest_sdk.qbittorrent.hashes``), so the result names the torrent; a torrent
         qBittorrent already has is reported (``duplicate=True``), not raised. The call is never
         retried once it may have reached the server; calling ``add`` again after a failure is
         safe, since a duplicate is harmless.
@@ -2594,7 +2595,8 @@ class ProwlarrAdapter(Twin):
         """Test every enabled indexer. ``POST /api/v1/indexer/testall``.
 
         Returns:
-            One result per indexer (Prowlarr answers 400 when any fails: a result here too).
+            One result per indexer; Prowlarr answers 400 when any fails, which is a result
+            here too.
         """
         return call(lambda: self._async.test_all_indexers())
 
@@ -2697,7 +2699,8 @@ class YtDlpRunner(Twin):
         """What yt-dlp knows about ``url``, without downloading (cached when a cache is set).
 
         Raises:
-            UnsupportedURLError, MediaUnavailableError, DownloadNetworkError, DownloadError.
+            UnsupportedURLError, MediaUnavailableError, DownloadNetworkError, DownloadError: as
+                yt-dlp reports the failure.
         """
         return call(lambda: self._async.extract_info(unwrap(url)))
 

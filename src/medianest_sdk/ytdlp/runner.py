@@ -204,7 +204,8 @@ class YtDlpRunner:
         """What yt-dlp knows about ``url``, without downloading (cached when a cache is set).
 
         Raises:
-            UnsupportedURLError, MediaUnavailableError, DownloadNetworkError, DownloadError.
+            UnsupportedURLError, MediaUnavailableError, DownloadNetworkError, DownloadError: as
+                yt-dlp reports the failure.
         """
         _check_url(url)
         key = f"ytdlp:info:{hashlib.sha256(url.encode()).hexdigest()[:32]}"

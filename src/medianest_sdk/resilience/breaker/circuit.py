@@ -74,7 +74,7 @@ _UNRECORDED = BreakerPermit("unrecorded")
 
 class CircuitBreaker:
     """A circuit breaker around any awaitable (semantics in
-    :mod:`medianest_sdk.resilience.breaker.machine`: Polly v8 and resilience4j).
+    ``medianest_sdk.resilience.breaker.machine``: Polly v8 and resilience4j).
 
     Args:
         name: Names the breaker in events, errors and (for Redis) the store key.
