@@ -11,7 +11,6 @@ import re
 from importlib.metadata import version as _version
 from typing import Any
 
-import attrs
 from docutils import nodes
 from sphinx.addnodes import pending_xref
 from sphinx.application import Sphinx
@@ -29,7 +28,6 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.intersphinx",
     "sphinx.ext.napoleon",
-    "sphinx.ext.viewcode",
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 myst_enable_extensions = ["colon_fence"]
@@ -86,8 +84,10 @@ def _split_shared_entries(
             out.append(line)
             i += 1
             continue
-        if section_indent is not None and line.strip() and (
-            len(line) - len(line.lstrip()) <= section_indent
+        if (
+            section_indent is not None
+            and line.strip()
+            and (len(line) - len(line.lstrip()) <= section_indent)
         ):
             section_indent = None
         shared = _SHARED.match(line) if section_indent is not None else None
@@ -102,8 +102,7 @@ def _split_shared_entries(
             not lines[i].strip() or len(lines[i]) - len(lines[i].lstrip()) > len(indent)
         ):
             if not lines[i].strip() and (
-                i + 1 >= len(lines)
-                or len(lines[i + 1]) - len(lines[i + 1].lstrip()) <= len(indent)
+                i + 1 >= len(lines) or len(lines[i + 1]) - len(lines[i + 1].lstrip()) <= len(indent)
             ):
                 break
             block.append(lines[i].strip())

@@ -63,3 +63,9 @@ def test_shared_redis_limiter(redis_url: str) -> None:
     out = run("shared_redis_limiter.py", "--workers", "3", env={"REDIS_URL": redis_url})
     assert out.returncode == 0, out.stderr
     assert "granted in total: 10 " in out.stdout
+
+
+def test_health_checks_typed() -> None:
+    result = run("health_checks.py")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["plex: healthy", "database: healthy"]

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -382,3 +385,24 @@ def test_route_template_is_a_safe_low_cardinality_label(segments: list[str]) -> 
 )
 def test_route_template_examples(path: str, route: str) -> None:
     assert mn.route_template(path) == route
+
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "observability.md"
+
+
+def test_the_observability_page_lists_every_metric() -> None:
+    page = DOCS.read_text()
+    for spec in mn.METRICS:
+        exposed = spec.prometheus_name + ("_total" if spec.kind == "counter" else "")
+        assert f"`{exposed}`" in page, exposed
+
+
+def test_the_observability_example_prints_what_the_page_says() -> None:
+    page = DOCS.read_text()
+    code = page.split("```python\n", 1)[1].split("```", 1)[0]
+    shown = page.split("```text\n", 1)[1].split("```", 1)[0]
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == shown

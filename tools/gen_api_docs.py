@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import importlib
 import inspect
+import itertools
 import sys
 from pathlib import Path
 
@@ -75,7 +76,7 @@ def _attribute_doc(package: str, name: str) -> tuple[str, str] | None:
     files += [base / f"{package}.py"] if (base / f"{package}.py").exists() else []
     for file in files:
         body = ast.parse(file.read_text()).body
-        for node, after in zip(body, body[1:], strict=False):
+        for node, after in itertools.pairwise(body):
             targets = (
                 [node.target]
                 if isinstance(node, ast.AnnAssign)

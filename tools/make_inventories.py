@@ -138,9 +138,7 @@ def render(project: str) -> bytes:
         f"# Version: {version}\n"
         "# The remainder of this file is compressed using zlib.\n"
     ).encode()
-    lines = "".join(
-        f"{name} py:{role} 1 {uri} -\n" for name, (role, uri) in sorted(names.items())
-    )
+    lines = "".join(f"{name} py:{role} 1 {uri} -\n" for name, (role, uri) in sorted(names.items()))
     return header + zlib.compress(lines.encode(), 9)
 
 
