@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from nbclient import NotebookClient
@@ -37,6 +38,7 @@ def test_notebook_executes() -> None:
         if out.output_type == "error"
     ]
     assert errors == []
+    assert _stray_log_lines(notebook) == []  # the breaker opened, and nothing was printed
 
 
 def test_blocking_notebook_executes() -> None:
@@ -55,3 +57,17 @@ def test_blocking_notebook_executes() -> None:
     assert "verified github" in text
     errors = [o for c in notebook.cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert errors == []
+    assert _stray_log_lines(notebook) == []
+
+
+def _stray_log_lines(notebook: Any) -> list[str]:
+    """Lines on the cells' stderr that read like the library's log records (Python's
+    last-resort handler prints ``breaker 'x': closed -> open ...`` when no handler is set)."""
+    return [
+        line
+        for cell in notebook.cells
+        for out in cell.get("outputs", [])
+        if out.output_type == "stream" and out.name == "stderr"
+        for line in out.text.splitlines()
+        if " -> " in line or "medianest_sdk" in line
+    ]

@@ -48,6 +48,7 @@ def test_runs_to_the_end_with_nothing_configured() -> None:
         "all done",
     ):
         assert expected in out.stdout
+    assert out.stderr == ""  # no stray log line (the package logger has a NullHandler)
 
 
 def test_talks_to_configured_services() -> None:
