@@ -19,7 +19,7 @@ from typing import Any, Literal, TypeVar, Unpack
 from medianest_sdk.enums import MonitorStatus
 from medianest_sdk.errors import HTTPStatusError, MediaNestError
 from medianest_sdk.events import EventHooks
-from medianest_sdk.health import CheckFunction, HealthCheck, ServiceHealth
+from medianest_sdk.health import Check, ServiceHealth
 from medianest_sdk.health import HealthMonitor as _HealthMonitor
 from medianest_sdk.http import AsyncHTTPClient, AsyncTransport, Auth, Response, Timeout
 from medianest_sdk.http.adapter import HealthReport
@@ -109,7 +109,7 @@ from medianest_sdk.services import (
     UptimeKumaSettings,
 )
 from medianest_sdk.services import Services as _Services
-from medianest_sdk.sync.runtime import Twin, call, enter, iterate, unwrap, unwrap_any
+from medianest_sdk.sync.runtime import Twin, call, enter, iterate, unwrap
 from medianest_sdk.uptime_kuma.adapter import BadgeKind
 from medianest_sdk.uptime_kuma.adapter import UptimeKumaAdapter as _UptimeKumaAdapter
 from medianest_sdk.uptime_kuma.models import MonitorHeartbeats, MonitorMetrics, StatusPage
@@ -2766,7 +2766,7 @@ class HealthMonitor(Twin):
 
     def __init__(
         self,
-        checks: Mapping[str, HealthCheck | Twin | CheckFunction],
+        checks: Mapping[str, Check],
         *,
         interval: float = 30.0,
         timeout: float = 5.0,
@@ -2777,7 +2777,7 @@ class HealthMonitor(Twin):
         self._async = call(
             _make(
                 lambda: _HealthMonitor(
-                    unwrap_any(checks),
+                    unwrap(checks),
                     interval=unwrap(interval),
                     timeout=unwrap(timeout),
                     window=unwrap(window),
