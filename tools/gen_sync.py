@@ -98,7 +98,7 @@ def _text(node: ast.AST) -> str:
     for old, new in HTTPX.items():
         text = text.replace(old, new)
     text = re.sub(r"\b_[A-Z][A-Za-z0-9]*\b", "Any", text)
-    return re.sub(r"\bHealthCheck\b", "HealthCheck | Twin", text)
+    return re.sub(r"\b(HealthCheck|Check)\b", r"\1 | Twin", text)
 
 
 def _returns(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> str:

@@ -109,7 +109,7 @@ from medianest_sdk.services import (
     UptimeKumaSettings,
 )
 from medianest_sdk.services import Services as _Services
-from medianest_sdk.sync.runtime import Twin, call, enter, iterate, unwrap
+from medianest_sdk.sync.runtime import Twin, call, enter, iterate, unwrap, unwrap_any
 from medianest_sdk.uptime_kuma.adapter import BadgeKind
 from medianest_sdk.uptime_kuma.adapter import UptimeKumaAdapter as _UptimeKumaAdapter
 from medianest_sdk.uptime_kuma.models import MonitorHeartbeats, MonitorMetrics, StatusPage
@@ -2766,7 +2766,7 @@ class HealthMonitor(Twin):
 
     def __init__(
         self,
-        checks: Mapping[str, Check],
+        checks: Mapping[str, Check | Twin],
         *,
         interval: float = 30.0,
         timeout: float = 5.0,
@@ -2777,7 +2777,7 @@ class HealthMonitor(Twin):
         self._async = call(
             _make(
                 lambda: _HealthMonitor(
-                    unwrap(checks),
+                    unwrap_any(checks),
                     interval=unwrap(interval),
                     timeout=unwrap(timeout),
                     window=unwrap(window),
