@@ -24,6 +24,7 @@ from medianest_sdk.webhooks import (
     GitHubPullRequest,
     GitHubPush,
     GitHubRelease,
+    GitHubWebhook,
     GitHubWorkflowRun,
     OverseerrNotification,
     PlexEvent,
@@ -779,3 +780,78 @@ def test_the_servers_own_default_template_parses(server: str) -> None:
     plain = parse_overseerr(json.dumps(_render_overseerr(template, test, set())).encode())
     assert plain.notification_type is OverseerrNotification.TEST_NOTIFICATION
     assert plain.media is None and plain.tmdb_id is None
+
+
+OCTOKIT = DATA / "webhooks" / "octokit"
+
+
+def _octokit_payloads() -> list[Path]:
+    return sorted(OCTOKIT.rglob("*.json"))
+
+
+@pytest.mark.parametrize("path", _octokit_payloads(), ids=lambda p: str(p.relative_to(OCTOKIT)))
+def test_octokit_published_payloads_parse_with_every_field_kept(path: Path) -> None:
+    """octokit/webhooks' payload examples (MIT; see the README here) become typed events whose
+    fields are the payload's own values, signed and verified end to end."""
+    event = path.parent.name
+    body = path.read_bytes()
+    raw = json.loads(body)
+    verifier = WebhookVerifier.github("It's a Secret to Everybody", source="github")
+    headers = {**verifier.sign(body), "X-GitHub-Event": event}
+    hook = verifier.unwrap_sync(headers, body)
+    assert isinstance(hook, GitHubWebhook)
+    assert hook.event == event and hook.action == raw.get("action")
+    data = hook.data
+    repository = raw.get("repository")
+    assert data is not None
+    if repository is not None:
+        assert data.repository is not None
+        assert data.repository.full_name == repository["full_name"]
+        assert data.repository.id == repository["id"]
+    assert data.sender is not None and data.sender.login == raw["sender"]["login"]
+    if isinstance(data, GitHubPing):
+        assert (data.zen, data.hook_id) == (raw["zen"], raw["hook_id"])
+    elif isinstance(data, GitHubPush):
+        assert (data.ref, data.before, data.after) == (raw["ref"], raw["before"], raw["after"])
+        assert [c.id for c in data.commits] == [c["id"] for c in raw["commits"]]
+        assert [c.message for c in data.commits] == [c["message"] for c in raw["commits"]]
+        head = raw["head_commit"]
+        assert (data.head_commit.id if data.head_commit else None) == (head and head["id"])
+    elif isinstance(data, GitHubPullRequest):
+        pr = raw["pull_request"]
+        assert data.number == raw["number"] == pr["number"]
+        assert (data.pull_request.title, data.pull_request.state) == (pr["title"], pr["state"])
+        assert data.pull_request.merged == pr.get("merged")
+        assert data.pull_request.user is not None
+        assert data.pull_request.user.login == pr["user"]["login"]
+    elif isinstance(data, GitHubRelease):
+        release = raw["release"]
+        assert (data.release.tag_name, data.release.prerelease, data.release.draft) == (
+            release["tag_name"],
+            release["prerelease"],
+            release["draft"],
+        )
+        published = release["published_at"]
+        assert (data.release.published_at is None) == (published is None)
+    elif isinstance(data, GitHubWorkflowRun):
+        run = raw["workflow_run"]
+        got = data.workflow_run
+        assert (got.id, got.name, got.status, got.conclusion, got.head_sha) == (
+            run["id"],
+            run["name"],
+            run["status"],
+            run["conclusion"],
+            run["head_sha"],
+        )
+    else:
+        raise AssertionError(f"{event}: not typed ({type(data).__name__})")
+
+
+def test_octokit_payloads_cover_the_typed_events() -> None:
+    assert {p.parent.name for p in _octokit_payloads()} == {
+        "ping",
+        "push",
+        "pull_request",
+        "release",
+        "workflow_run",
+    }
