@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any, cast
 
 import anyio
 import pytest
@@ -159,7 +160,7 @@ async def test_an_unreadable_shared_state_is_replaced_and_reported(
         assert await breaker.call(ok) == "ok"
         assert [(e.old, e.new) for e in events] == [("unreadable", "closed")]
         assert "did not parse" in events[0].reason
-        saved_now = redis.Redis.from_url(redis_url).get("medianest:breaker:svc")
+        saved_now: Any = redis.Redis.from_url(redis_url).get("medianest:breaker:svc")
         assert saved_now is not None and json.loads(saved_now)["state"] == "closed"
         assert await breaker.call(ok) == "ok"
     assert len(events) == 1
@@ -179,7 +180,7 @@ async def test_refused_calls_write_nothing(redis_url: str) -> None:
         with pytest.raises(mn.CircuitOpenError):
             await breaker.call(ok)
     assert client.get("medianest:breaker:svc") == before
-    assert client.ttl("medianest:breaker:svc") <= 7  # no refusal extended the key's life
+    assert cast(int, client.ttl("medianest:breaker:svc")) <= 7  # no refusal extended the key's life
 
 
 @pytest.mark.redis

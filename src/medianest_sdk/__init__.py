@@ -149,6 +149,7 @@ if TYPE_CHECKING:
         WebhookVerifier,
     )
     from .ytdlp import (
+        DownloadQueue,
         YtDlpRunner,
     )
 
@@ -172,6 +173,7 @@ _EXPORTS: dict[str, str] = {
     "DownloadFinished": "events",
     "DownloadNetworkError": "errors",
     "DownloadProgressed": "events",
+    "DownloadQueue": "ytdlp",
     "DownloadStorageError": "errors",
     "Event": "events",
     "EventHooks": "events",
@@ -304,6 +306,7 @@ __all__ = [
     "DownloadFinished",
     "DownloadNetworkError",
     "DownloadProgressed",
+    "DownloadQueue",
     "DownloadStorageError",
     "enable_logging",
     "Event",

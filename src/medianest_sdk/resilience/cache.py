@@ -17,7 +17,7 @@ import json
 import math
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar, cast
 
 import anyio
 import anyio.lowlevel
@@ -336,7 +336,7 @@ class RedisCache:
         if raw is None:
             return None
         try:
-            data = json.loads(raw)
+            data = json.loads(cast(Any, raw))  # redis-py 5 types replies loosely
             return CacheEntry(data["v"], float(data["t"]), float(data["f"]))
         except (ValueError, KeyError, TypeError, RecursionError):
             return None
@@ -403,10 +403,10 @@ class RedisCache:
             for key in self._redis.scan_iter(match=pattern, count=500):
                 batch.append(key)
                 if len(batch) >= 500:
-                    dropped += int(self._redis.delete(*batch))
+                    dropped += int(cast(Any, self._redis.delete(*batch)))
                     batch.clear()
             if batch:
-                dropped += int(self._redis.delete(*batch))
+                dropped += int(cast(Any, self._redis.delete(*batch)))
             return dropped
 
         return await self._call("invalidate", run, 0)

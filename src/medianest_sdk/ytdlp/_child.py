@@ -134,8 +134,26 @@ class _Logger:
         self._conn.send(("log", "error", _redact(message, self._url)))
 
 
+def _die_with_parent() -> None:
+    """On Linux, have the kernel kill this process when its parent dies (``PR_SET_PDEATHSIG``):
+    a worker killed with ``kill -9`` must not leave a download running behind it."""
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGKILL))  # 1 = PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # pragma: no cover - no prctl: the stdin EOF stays
+            pass
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
 def main() -> None:
     """``python -m medianest_sdk.ytdlp._child``: read the job from stdin, run it."""
+    _die_with_parent()
     protocol = sys.stdout
     sys.stdout = sys.stderr  # anything yt-dlp prints stays out of the protocol stream
     conn = _Channel(protocol)

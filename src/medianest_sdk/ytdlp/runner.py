@@ -227,7 +227,12 @@ class YtDlpRunner:
         return MediaInfo.from_info(info)
 
     def download(
-        self, url: str, *, key: str | None = None, format: str | None = None
+        self,
+        url: str,
+        *,
+        key: str | None = None,
+        format: str | None = None,
+        output_dir: str | Path | None = None,
     ) -> DownloadJob:
         """A download job for ``url`` (it starts with ``async with job:`` or ``await
         job.result()``).
@@ -236,16 +241,20 @@ class YtDlpRunner:
             url: An http(s) URL yt-dlp understands (a page or a direct media link).
             key: Whose quota this download counts against (``"default"`` when not given).
             format: A yt-dlp format selector (``"bestvideo*+bestaudio/best"``...).
+            output_dir: Where this job's files land instead of the runner's ``output_dir``
+                (created if missing; its partial files live there too).
 
         Raises:
             UnsupportedURLError: the URL is not http(s) (raised at once).
         """
         _check_url(url)
-        return DownloadJob(self, url, key=key, format=format)
+        folder = self.output_dir if output_dir is None else Path(output_dir)
+        return DownloadJob(self, url, key=key, format=format, output_dir=folder)
 
-    def _make_temp(self) -> str:
-        self.output_dir.mkdir(parents=True, exist_ok=True)
-        return tempfile.mkdtemp(prefix=".medianest-partial-", dir=self.output_dir)
+    def _make_temp(self, output_dir: Path | None = None) -> str:
+        folder = self.output_dir if output_dir is None else output_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        return tempfile.mkdtemp(prefix=".medianest-partial-", dir=folder)
 
 
 def _check_url(url: str) -> None:
@@ -388,9 +397,16 @@ class DownloadJob:
     """
 
     def __init__(
-        self, runner: YtDlpRunner, url: str, *, key: str | None, format: str | None
+        self,
+        runner: YtDlpRunner,
+        url: str,
+        *,
+        key: str | None,
+        format: str | None,
+        output_dir: Path | None = None,
     ) -> None:
         self.runner = runner
+        self.output_dir = runner.output_dir if output_dir is None else output_dir
         self.url = _shown(url)
         self.key = key
         self._raw_url = url
@@ -530,7 +546,7 @@ class DownloadJob:
                     service="yt-dlp",
                 )
         async with runner.bulkhead.slot():
-            temp = await anyio.to_thread.run_sync(runner._make_temp)
+            temp = await anyio.to_thread.run_sync(runner._make_temp, self.output_dir)
             info: dict[str, Any] = {}
             files: list[Path] = []
             try:
@@ -544,7 +560,7 @@ class DownloadJob:
                     elif kind == "done":
                         reported = [str(f) for f in message[1]]
                         files = await anyio.to_thread.run_sync(
-                            _move_out, Path(temp), reported, runner.output_dir
+                            _move_out, Path(temp), reported, self.output_dir
                         )
             finally:
                 with anyio.CancelScope(shield=True):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 import anyio
 
@@ -114,7 +114,9 @@ class RedisBreakerStore:
                 try:
                     pipe.watch(key)  # type: ignore[no-untyped-call]
                     raw = pipe.get(key)
-                    snapshot = BreakerSnapshot.from_json(raw) if raw else BreakerSnapshot()
+                    snapshot = (
+                        BreakerSnapshot.from_json(cast(Any, raw)) if raw else BreakerSnapshot()
+                    )
                     result, changed = change(snapshot)
                     if changed or snapshot.recovered:
                         pipe.multi()
