@@ -2672,7 +2672,12 @@ class YtDlpRunner(Twin):
         return call(lambda: self._async.aclose())
 
     def download(
-        self, url: str, *, key: str | None = None, format: str | None = None
+        self,
+        url: str,
+        *,
+        key: str | None = None,
+        format: str | None = None,
+        output_dir: str | Path | None = None,
     ) -> DownloadJob:
         """A download job for ``url`` (it starts with ``async with job:`` or ``await
         job.result()``).
@@ -2681,6 +2686,8 @@ class YtDlpRunner(Twin):
             url: An http(s) URL yt-dlp understands (a page or a direct media link).
             key: Whose quota this download counts against (``"default"`` when not given).
             format: A yt-dlp format selector (``"bestvideo*+bestaudio/best"``...).
+            output_dir: Where this job's files land instead of the runner's ``output_dir``
+                (created if missing; its partial files live there too).
 
         Raises:
             UnsupportedURLError: the URL is not http(s) (raised at once).
@@ -2689,7 +2696,10 @@ class YtDlpRunner(Twin):
             call(
                 _make(
                     lambda: self._async.download(
-                        unwrap(url), key=unwrap(key), format=unwrap(format)
+                        unwrap(url),
+                        key=unwrap(key),
+                        format=unwrap(format),
+                        output_dir=unwrap(output_dir),
                     )
                 )
             )
