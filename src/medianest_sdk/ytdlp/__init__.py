@@ -8,6 +8,9 @@ from .models import DownloadProgress, DownloadResult, MediaFormat, MediaInfo
 from .progress import show_progress
 from .runner import DownloadJob, YtDlpRunner
 from .workers import (
+    JOB_FUNCTION,
+    QUEUE_NAME,
+    SLOT_LEASE,
     DownloadQueue,
     DownloadSpec,
     JobEvent,
@@ -19,6 +22,9 @@ from .workers import (
 )
 
 __all__ = [
+    "JOB_FUNCTION",
+    "QUEUE_NAME",
+    "SLOT_LEASE",
     "DownloadJob",
     "DownloadProgress",
     "DownloadQueue",
