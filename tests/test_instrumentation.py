@@ -91,18 +91,20 @@ def _pipeline(clock: ManualClock, **kwargs: Any) -> mn.ResiliencePipeline:
     )
 
 
+def _retrying_plex(
+    fake: FakePlex, client: Any, clock: ManualClock, hooks: mn.EventHooks
+) -> mn.PlexAdapter:
+    return mn.PlexAdapter(
+        fake.base_url, fake.token, http_client=client, pipeline=_pipeline(clock), hooks=hooks
+    )
+
+
 async def test_one_span_per_request_with_its_attempts_and_retries(otel: OTel) -> None:
     fake = FakePlex(movies=3)
     fake.faults.fail(1, status=503)
     clock = ManualClock()
     async with fake.http_client() as client:
-        plex = mn.PlexAdapter(
-            fake.base_url,
-            fake.token,
-            http_client=client,
-            pipeline=_pipeline(clock),
-            hooks=otel.hooks,
-        )
+        plex = _retrying_plex(fake, client, clock, otel.hooks)
         with clock.patch_wall_time():
             sections = await plex.library_sections()
     assert len(sections) == 2
@@ -144,13 +146,7 @@ async def test_metrics_by_service_route_and_outcome_in_seconds(otel: OTel) -> No
     fake.faults.fail(1, status=503)
     clock = ManualClock()
     async with fake.http_client() as client:
-        plex = mn.PlexAdapter(
-            fake.base_url,
-            fake.token,
-            http_client=client,
-            pipeline=_pipeline(clock),
-            hooks=otel.hooks,
-        )
+        plex = _retrying_plex(fake, client, clock, otel.hooks)
         with clock.patch_wall_time():
             await plex.library_sections()
             await plex.section_items("1")

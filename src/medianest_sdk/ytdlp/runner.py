@@ -257,6 +257,25 @@ class YtDlpRunner:
         return tempfile.mkdtemp(prefix=".medianest-partial-", dir=folder)
 
 
+async def take_quota(quota: RateLimiter, owner: str | None) -> None:
+    """Take one download from ``owner``'s quota (``"default"`` when ``None``).
+
+    Raises:
+        RateLimitExceeded: the quota is used up; the message says it is a download quota,
+            whose, and when the next slot frees.
+    """
+    key = owner or "default"
+    if not await quota.try_acquire(key):
+        wait = await quota.retry_after(key)
+        raise RateLimitExceeded(
+            f"download quota {quota.limit} used up for {key!r}; next slot in {wait:.0f} s",
+            limit=str(quota.limit),
+            key=key,
+            retry_after=wait,
+            service="yt-dlp",
+        )
+
+
 def _check_url(url: str) -> None:
     if not url.lower().startswith(("http://", "https://")):
         raise UnsupportedURLError(
@@ -534,17 +553,7 @@ class DownloadJob:
     async def _download(self) -> DownloadResult | None:
         runner = self.runner
         if runner.quota is not None:
-            quota_key = self.key or "default"
-            if not await runner.quota.try_acquire(quota_key):
-                wait = await runner.quota.retry_after(quota_key)
-                raise RateLimitExceeded(
-                    f"download quota {runner.quota.limit} used up for {quota_key!r}; "
-                    f"next slot in {wait:.0f} s",
-                    limit=str(runner.quota.limit),
-                    key=quota_key,
-                    retry_after=wait,
-                    service="yt-dlp",
-                )
+            await take_quota(runner.quota, self.key)
         async with runner.bulkhead.slot():
             temp = await anyio.to_thread.run_sync(runner._make_temp, self.output_dir)
             info: dict[str, Any] = {}

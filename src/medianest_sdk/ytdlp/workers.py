@@ -52,11 +52,11 @@ import anyio
 import attrs
 
 from ..decoding import converter, decode, parse_json
-from ..errors import DownloadCancelled, DownloadError, RateLimitExceeded
+from ..errors import DownloadCancelled, DownloadError
 from ..resilience import RateLimiter
 from ..secrets import redact_url
 from .models import DownloadProgress
-from .runner import YtDlpRunner, _check_url
+from .runner import YtDlpRunner, _check_url, take_quota
 
 __all__ = [
     "JOB_FUNCTION",
@@ -328,17 +328,7 @@ class DownloadQueue:
         if await self._on_loop(exists):
             return spec.job_id
         if self.quota is not None:
-            key = owner or "default"
-            if not await self.quota.try_acquire(key):
-                wait = await self.quota.retry_after(key)
-                raise RateLimitExceeded(
-                    f"download quota {self.quota.limit} used up for {key!r}; next slot in "
-                    f"{wait:.0f} s",
-                    limit=str(self.quota.limit),
-                    key=key,
-                    retry_after=wait,
-                    service="yt-dlp",
-                )
+            await take_quota(self.quota, owner)
         payload = json.dumps(converter.unstructure(spec), separators=(",", ":"))
 
         async def put(pool: Any) -> None:
