@@ -298,3 +298,17 @@ async def test_an_unreachable_redis_is_a_typed_error_without_the_password() -> N
         with pytest.raises(mn.StoreUnavailableError) as caught:
             await queue.enqueue("http://127.0.0.1:9/x.mp4")
     assert "hunter2" not in str(caught.value) and "hunter2" not in repr(queue)
+
+
+def test_the_blocking_twin_enqueues_and_follows_a_job(
+    redis_url: str, workers: Workers, media: MediaServer
+) -> None:
+    import medianest_sdk.sync as sync
+
+    with sync.DownloadQueue(redis_url, quota="1/hour") as queue:  # a WSGI app, a script
+        job_id = queue.enqueue(f"{media.url}/clip.mp4", owner="erin")
+        kinds = [event.kind for event in queue.events(job_id)]
+        assert kinds[0] == "started" and kinds[-1] == "done"
+        assert queue.state(job_id).status == "done"
+        with pytest.raises(mn.RateLimitExceeded):
+            queue.enqueue(f"{media.url}/clip.mp4", owner="erin")

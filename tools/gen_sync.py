@@ -39,6 +39,7 @@ TWINS: list[tuple[str, str]] = [
     ("medianest_sdk.prowlarr.adapter", "ProwlarrAdapter"),
     ("medianest_sdk.ytdlp.runner", "YtDlpRunner"),
     ("medianest_sdk.ytdlp.runner", "DownloadJob"),
+    ("medianest_sdk.ytdlp.workers", "DownloadQueue"),
     ("medianest_sdk.health", "HealthMonitor"),
     ("medianest_sdk.webhooks.verify", "WebhookVerifier"),
     ("medianest_sdk.services", "Services"),

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from ._twins import (
     DownloadJob,
+    DownloadQueue,
     HealthMonitor,
     NotificationStream,
     OverseerrAdapter,
@@ -47,6 +48,7 @@ from .runtime import Twin
 
 __all__ = [
     "DownloadJob",
+    "DownloadQueue",
     "HealthMonitor",
     "NotificationStream",
     "OverseerrAdapter",

@@ -127,9 +127,12 @@ from medianest_sdk.ytdlp.models import MediaInfo as MediaInfo_ytdlp
 from medianest_sdk.ytdlp.runner import DEFAULT_INFO_TTL
 from medianest_sdk.ytdlp.runner import DownloadJob as _DownloadJob
 from medianest_sdk.ytdlp.runner import YtDlpRunner as _YtDlpRunner
+from medianest_sdk.ytdlp.workers import QUEUE_NAME, JobEvent, JobState
+from medianest_sdk.ytdlp.workers import DownloadQueue as _DownloadQueue
 
 __all__ = [
     "DownloadJob",
+    "DownloadQueue",
     "HealthMonitor",
     "NotificationStream",
     "OverseerrAdapter",
@@ -2763,6 +2766,117 @@ class DownloadJob(Twin):
             DownloadError: and its subclasses, for the failure.
         """
         return call(lambda: self._async.result())
+
+
+class DownloadQueue(Twin):
+    """Blocking twin of :class:`medianest_sdk.DownloadQueue`: the same arguments, return
+    types and exceptions, without ``await`` (see :mod:`medianest_sdk.sync`).
+
+    Enqueue downloads for the worker processes; follow and cancel them from any process.
+    """
+
+    _async: _DownloadQueue
+
+    def __init__(
+        self,
+        redis_url: str,
+        *,
+        quota: str | None = "5/hour",
+        queue_name: str = QUEUE_NAME,
+        namespace: str = "medianest",
+    ) -> None:
+        self._async = call(
+            _make(
+                lambda: _DownloadQueue(
+                    unwrap(redis_url),
+                    quota=unwrap(quota),
+                    queue_name=unwrap(queue_name),
+                    namespace=unwrap(namespace),
+                )
+            )
+        )
+
+    @classmethod
+    def _wrap(cls, inner: _DownloadQueue) -> DownloadQueue:
+        twin = cls.__new__(cls)
+        twin._async = inner
+        return twin
+
+    def __enter__(self) -> DownloadQueue:
+        """Enter the async context manager (in one task on the loop)."""
+        self._context = enter(self._async)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        """Leave it, in the task that entered it."""
+        self._context.__exit__(*exc)
+
+    def aclose(self) -> None:
+        """Close the Redis connections (idempotent)."""
+        return call(lambda: self._async.aclose())
+
+    def cancel(self, job_id: str) -> None:
+        """Cancel a job from any process: a queued one never downloads, a running one is
+        stopped (its download process ends, its partial files are removed) within about a
+        second. Idempotent; a finished job stays finished.
+
+        Raises:
+            StoreUnavailableError: Redis is unreachable.
+        """
+        return call(lambda: self._async.cancel(unwrap(job_id)))
+
+    def enqueue(
+        self,
+        url: str,
+        *,
+        owner: str | None = None,
+        job_id: str | None = None,
+        format: str | None = None,
+    ) -> str:
+        """Queue a download; return its job id.
+
+        Args:
+            url: An http(s) URL yt-dlp understands.
+            owner: Whose quota it counts against (``"default"`` when ``None``).
+            job_id: The job's id (a new random one when ``None``). Enqueueing an id that is
+                queued, running or finished changes nothing and takes no quota: a request
+                retried by the host cannot become two downloads.
+            format: A yt-dlp format selector.
+
+        Raises:
+            UnsupportedURLError: the URL is not http(s).
+            RateLimitExceeded: the owner's download quota is used up (nothing was queued).
+            StoreUnavailableError: Redis is unreachable.
+        """
+        return call(
+            lambda: self._async.enqueue(
+                unwrap(url), owner=unwrap(owner), job_id=unwrap(job_id), format=unwrap(format)
+            )
+        )
+
+    def events(self, job_id: str, *, since: str = "0", poll: float = 1.0) -> Iterator[JobEvent]:
+        """The job's events, from the first (``since="0"``) or after a stream id, until the
+        one that ends it (done, failed, cancelled). Typed when read back.
+
+        Args:
+            poll: Seconds each blocking read waits before asking again.
+
+        Raises:
+            StoreUnavailableError: Redis is unreachable.
+            DecodeError: an entry is not a job event.
+        """
+        return iterate(
+            lambda: self._async.events(unwrap(job_id), since=unwrap(since), poll=unwrap(poll))
+        )
+
+    def state(self, job_id: str) -> JobState:
+        """Where the job is now (its event stream first, then arq's own record).
+
+        Raises:
+            StoreUnavailableError: Redis is unreachable.
+            DecodeError: an entry of the job's stream is not a job event.
+        """
+        return call(lambda: self._async.state(unwrap(job_id)))
 
 
 class HealthMonitor(Twin):
