@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from . import download_workers, http_cases, loop_lag, qbittorrent_watch, resilience
+from . import (
+    cache_invalidate,
+    download_workers,
+    http_cases,
+    loop_lag,
+    qbittorrent_watch,
+    resilience,
+)
 from .harness import write_json
 
 
@@ -22,6 +29,7 @@ def main() -> None:
     rows += loop_lag.main(1 if args.quick else 3)
     rows += qbittorrent_watch.main(5.0 if args.quick else 60.0)
     rows += download_workers.main(10 if args.quick else 50)
+    rows += cache_invalidate.main(100_000 if args.quick else 1_000_000)
     write_json(rows, args.out)
     print(f"\nwrote {args.out}")
 

@@ -424,37 +424,59 @@ async def blocking_overhead(url: str, rounds: int) -> Rows:
 
 
 async def redis_cases(rounds: int, url: str | None) -> Rows:
-    print("\n# 10. Redis-backed limiter and cache vs the raw Redis client, same commands")
+    print("\n# 10. Redis-backed cache and limiter vs the async Redis clients, same commands")
+    print("#     (redis.asyncio and limits.aio: the baselines; the sync clients for reference)")
     if url is None:
         print("  redis-server or the redis package is missing: skipped")
         return []
     import redis
+    import redis.asyncio
     from limits import parse
+    from limits.aio.storage import RedisStorage as AsyncRedisStorage
+    from limits.aio.strategies import MovingWindowRateLimiter as AsyncMovingWindow
     from limits.storage import RedisStorage
     from limits.strategies import MovingWindowRateLimiter
 
     client = redis.Redis.from_url(url)
+    aclient = redis.asyncio.Redis.from_url(url)
     cache = mn.RedisCache(url)
     limiter = mn.RateLimiter("1000000/second", storage=url)
     raw_limiter = MovingWindowRateLimiter(RedisStorage(url))
+    async_limiter = AsyncMovingWindow(AsyncRedisStorage("async+" + url))
     item = parse("1000000/second")
 
-    def raw_cache() -> None:
+    def sync_cache() -> None:
         client.set("medianest:cache:k", b'{"v":1}', px=60_000)
         client.get("medianest:cache:k")
+
+    async def async_cache() -> None:
+        await aclient.set("medianest:cache:k", b'{"v":1}', px=60_000)
+        await aclient.get("medianest:cache:k")
 
     async def ours_cache() -> None:
         await cache.set("k", 1, ttl=60)
         await cache.get("k")
 
+    async def async_hit() -> None:
+        await async_limiter.hit(item, "k")
+
     sides = [
-        Side("redis-py SET + GET (sync)", raw_cache, False),
-        Side("RedisCache.set + get (async, worker thread)", ours_cache),
-        Side("limits moving-window hit on Redis (sync)", lambda: raw_limiter.hit(item, "k"), False),
-        Side("RateLimiter.try_acquire on Redis (async)", lambda: limiter.try_acquire("k")),
+        Side("redis.asyncio SET + GET", async_cache),
+        Side("RedisCache.set + get (worker thread)", ours_cache),
+        Side("redis-py SET + GET (sync, blocks the loop)", sync_cache, False),
+        Side("limits.aio moving-window hit", async_hit),
+        Side("RateLimiter.try_acquire on Redis (worker thread)", lambda: limiter.try_acquire("k")),
+        Side(
+            "limits moving-window hit (sync, blocks the loop)",
+            lambda: raw_limiter.hit(item, "k"),
+            False,
+        ),
     ]
-    results = await run_case("redis", sides, rounds=rounds, iterations=300)
-    return report(results[:2], sides[0].name) + report(results[2:], sides[2].name)
+    try:
+        results = await run_case("redis", sides, rounds=rounds, iterations=300)
+    finally:
+        await aclient.aclose()
+    return report(results[:3], sides[0].name) + report(results[3:], sides[3].name)
 
 
 async def run(rounds: int, redis_url: str | None) -> Rows:
