@@ -442,7 +442,7 @@ async def redis_cases(rounds: int, url: str | None) -> Rows:
     cache = mn.RedisCache(url)
     limiter = mn.RateLimiter("1000000/second", storage=url)
     raw_limiter = MovingWindowRateLimiter(RedisStorage(url))
-    async_limiter = AsyncMovingWindow(AsyncRedisStorage("async+" + url))
+    async_limiter = AsyncMovingWindow(AsyncRedisStorage("async+" + url, implementation="redispy"))
     item = parse("1000000/second")
 
     def sync_cache() -> None:

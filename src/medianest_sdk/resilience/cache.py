@@ -126,8 +126,11 @@ class MemoryCache:
         self.default_ttl = default_ttl
         self._own_clock = clock is not None
         self.clock: Clock = clock or SYSTEM_CLOCK
-        self._data: OrderedDict[str, tuple[CacheEntry, float]] = OrderedDict()
+        # key -> (entry, drop at, store number): the number orders stores, so a long
+        # invalidate() can tell an entry stored again meanwhile from one it must drop
+        self._data: OrderedDict[str, tuple[CacheEntry, float, int]] = OrderedDict()
         self._keys = SortedList()  # the same keys in order: a prefix is a range of them
+        self._stores = 0
 
     def __len__(self) -> int:
         return len(self._data)
@@ -150,7 +153,7 @@ class MemoryCache:
         item = self._data.get(key)
         if item is None:
             return None
-        entry, drop_at = item
+        entry, drop_at, _ = item
         if self.clock.now() >= drop_at:
             self._drop(key)
             return None
@@ -168,7 +171,7 @@ class MemoryCache:
         ttl = self.default_ttl if ttl is None else ttl
         _check_ttl(ttl, max_stale)
         now = self.clock.now()
-        self._store(key, (CacheEntry(value, now, now + ttl), now + ttl + max_stale))
+        self._store(key, CacheEntry(value, now, now + ttl), now + ttl + max_stale)
 
     async def add(self, key: str, value: Any, *, ttl: float | None = None) -> bool:
         """Store ``value`` only if ``key`` is absent or past its TTL; ``True`` if stored."""
@@ -186,13 +189,14 @@ class MemoryCache:
             return False
         ttl = self.default_ttl if ttl is None else ttl
         _check_ttl(ttl, 0.0)
-        self._store(key, (CacheEntry(value, now, now + ttl), now + ttl))
+        self._store(key, CacheEntry(value, now, now + ttl), now + ttl)
         return True
 
-    def _store(self, key: str, item: tuple[CacheEntry, float]) -> None:
+    def _store(self, key: str, entry: CacheEntry, drop_at: float) -> None:
         if key not in self._data:
             self._keys.add(key)
-        self._data[key] = item
+        self._stores += 1
+        self._data[key] = (entry, drop_at, self._stores)
         self._data.move_to_end(key)
         while len(self._data) > self.max_entries:
             oldest, _ = self._data.popitem(last=False)
@@ -218,21 +222,28 @@ class MemoryCache:
         never held for long); an entry stored again meanwhile is kept. When it returns, no
         entry stored before the call under ``prefix`` is left.
         """
-        ordered = self._keys.irange(prefix)
-        doomed = [
-            (key, self._data[key])
-            for key in itertools.takewhile(lambda k: k.startswith(prefix), ordered)
-        ]
+        before = self._stores  # entries stored after this point are kept
         dropped = 0
-        for start in range(0, len(doomed), INVALIDATE_CHUNK):
-            if start:
-                await anyio.lowlevel.checkpoint()
-            for key, item in doomed[start : start + INVALIDATE_CHUNK]:
-                if self._data.get(key) is item:  # not replaced since the call began
+        cursor: str | None = None
+        while True:
+            after = self._keys.irange(
+                prefix if cursor is None else cursor, inclusive=(cursor is None, True)
+            )
+            batch = list(
+                itertools.islice(
+                    itertools.takewhile(lambda k: k.startswith(prefix), after), INVALIDATE_CHUNK
+                )
+            )
+            for key in batch:
+                item = self._data.get(key)
+                if item is not None and item[2] <= before:
                     del self._data[key]
                     self._keys.remove(key)
                     dropped += 1
-        return dropped
+            if len(batch) < INVALIDATE_CHUNK:
+                return dropped
+            cursor = batch[-1]
+            await anyio.lowlevel.checkpoint()
 
 
 def _glob_escape(text: str) -> str:
