@@ -2856,7 +2856,9 @@ class DownloadQueue(Twin):
 
     def events(self, job_id: str, *, since: str = "0", poll: float = 1.0) -> Iterator[JobEvent]:
         """The job's events, from the first (``since="0"``) or after a stream id, until the
-        one that ends it (done, failed, cancelled). Typed when read back.
+        one that ends it (done, failed, cancelled). Typed when read back. It waits for them:
+        for a job id that was never enqueued it waits forever, so bound it when that can
+        happen (``with anyio.fail_after(...)``).
 
         Args:
             poll: Seconds each blocking read waits before asking again.

@@ -228,7 +228,12 @@ class DownloadQueue:
         queue_name: str = QUEUE_NAME,
         namespace: str = "medianest",
     ) -> None:
-        import arq  # noqa: F401  (a clear ImportError now, not on first use)
+        try:
+            import arq  # noqa: F401  (a clear ImportError now, not on first use)
+        except ImportError as exc:
+            raise ImportError(
+                'DownloadQueue needs arq and redis: pip install "medianest-sdk[workers]"'
+            ) from exc
 
         self._url = redis_url
         self.redis = redact_url(redis_url)
@@ -397,7 +402,9 @@ class DownloadQueue:
         self, job_id: str, *, since: str = "0", poll: float = 1.0
     ) -> AsyncIterator[JobEvent]:
         """The job's events, from the first (``since="0"``) or after a stream id, until the
-        one that ends it (done, failed, cancelled). Typed when read back.
+        one that ends it (done, failed, cancelled). Typed when read back. It waits for them:
+        for a job id that was never enqueued it waits forever, so bound it when that can
+        happen (``with anyio.fail_after(...)``).
 
         Args:
             poll: Seconds each blocking read waits before asking again.
