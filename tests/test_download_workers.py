@@ -312,3 +312,28 @@ def test_the_blocking_twin_enqueues_and_follows_a_job(
         assert queue.state(job_id).status == "done"
         with pytest.raises(mn.RateLimitExceeded):
             queue.enqueue(f"{media.url}/clip.mp4", owner="erin")
+
+
+async def test_a_url_that_is_not_http_is_refused_before_anything_is_queued() -> None:
+    queue = DownloadQueue("redis://127.0.0.1:9/0", quota="1/hour")  # never reached
+    for url in ("file:///etc/passwd", "javascript:alert(1)", "ftp://host/x.mp4", ""):
+        with pytest.raises(mn.UnsupportedURLError):
+            await queue.enqueue(url, owner="mallory")
+    assert queue._pool is None  # no connection was made, no quota taken
+    await queue.aclose()
+
+
+async def test_a_damaged_done_marker_means_download_again_not_a_crash(
+    redis_url: str, workers: Workers, media: MediaServer
+) -> None:
+    folder = workers.output / "damaged"
+    folder.mkdir(parents=True)
+    (folder / ".medianest-done.json").write_bytes(b"[" * 100_000)  # a torn or hostile file
+    (folder / "stale.part").write_bytes(b"x")
+    async with DownloadQueue(redis_url, quota=None) as queue:
+        await queue.enqueue(f"{media.url}/clip.mp4", job_id="damaged")
+        events = await _all_events(queue, "damaged")
+    assert events[-1].kind == "done"
+    names = sorted(p.name for p in _files(folder))
+    assert names == [".medianest-done.json", Path(events[-1].files[0]).name]
+    assert json.loads((folder / ".medianest-done.json").read_text())["files"] == events[-1].files

@@ -52,7 +52,7 @@ import anyio
 import attrs
 
 from ..decoding import converter, decode, parse_json
-from ..errors import DownloadCancelled, DownloadError
+from ..errors import DecodeError, DownloadCancelled, DownloadError
 from ..resilience import RateLimiter
 from ..secrets import redact_url
 from .models import DownloadProgress
@@ -518,8 +518,13 @@ async def download_job(ctx: dict[str, Any], payload: str) -> dict[str, Any]:
     folder = config.output_dir / spec.job_id
     marker = folder / _DONE_MARKER
     if marker.is_file():  # delivered again after it finished: the files are there
-        files = json.loads(marker.read_text())["files"]
-        return await end("done", files=files)
+        try:
+            done = parse_json(marker.read_bytes(), service="yt-dlp", endpoint="done marker")
+            files = [str(f) for f in done["files"]]
+        except (DecodeError, KeyError, TypeError):
+            files = None  # a damaged marker: download again into a cleared folder
+        if files is not None:
+            return await end("done", files=files)
     if await redis.exists(cancel_key):
         return await end("cancelled")
     if folder.exists():  # what an earlier, interrupted attempt left
