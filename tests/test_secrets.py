@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import base64
+import binascii
 import time
 
 import pytest
@@ -75,6 +77,11 @@ class TestTokenVault:
         if raw[position] == value:
             return
         raw[position] = value
+        try:  # '+' for '-', or a last character's unused bits, decode to the same bytes:
+            if base64.urlsafe_b64decode(bytes(raw)) == base64.urlsafe_b64decode(token):
+                return  # the same token, not a tampered one
+        except (binascii.Error, ValueError):
+            pass
         with pytest.raises(TokenVaultError) as info:
             vault.decrypt(raw.decode("latin-1"))
         assert info.value.reason == "invalid"
