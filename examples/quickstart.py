@@ -131,7 +131,11 @@ async def services() -> None:
             settings = configured.settings["uptime_kuma"]
             if isinstance(settings, mn.UptimeKumaSettings) and settings.api_key is not None:
                 statuses = await kuma.monitor_statuses()
-                shown = ", ".join(f"{n}: {s.name.lower()}" for n, s in statuses.items())
+                shown = ", ".join(
+                    f"{m.name}: {m.status.name.lower()}"
+                    for m in statuses.values()
+                    if m.status is not None
+                )
                 print(f"   uptime kuma monitors: {shown or 'none'}")
             elif slug := os.environ.get("UPTIME_KUMA_SLUG"):
                 beats = await kuma.heartbeats(slug)

@@ -255,7 +255,10 @@ async def test_fake_kuma_records_pushes_and_guards_metrics() -> None:
         latest = beats[2].latest
         assert latest is not None and latest.status is MonitorStatus.DOWN
         statuses = await kuma.monitor_statuses()
-        assert statuses == {"local-http": MonitorStatus.UP, "push-1": MonitorStatus.DOWN}
+        assert {i: (m.name, m.status) for i, m in statuses.items()} == {
+            1: ("local-http", MonitorStatus.UP),
+            2: ("push-1", MonitorStatus.DOWN),
+        }
         assert "Status: Down" in await kuma.badge(2)
         with pytest.raises(mn.NotFoundError):
             await kuma.push("wrong-token", status="up")

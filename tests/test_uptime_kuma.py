@@ -25,10 +25,26 @@ PUSH = "PushTok3nAbc"
 
 
 def kuma(**kw: object) -> mn.UptimeKumaAdapter:
-    return either(mn.UptimeKumaAdapter, BASE, api_key=KEY, **kw)
+    kw.setdefault("api_key", KEY)
+    return either(mn.UptimeKumaAdapter, BASE, **kw)
+
+
+def server_2x(respx_mock: respx.MockRouter, slug: str = "demo") -> respx.Route:
+    """Answer the version probe as Uptime Kuma 2.5.3 did (JSON incident history)."""
+    return respx_mock.get(f"{BASE}/api/status-page/{slug}/incident-history").mock(
+        return_value=recorded("uptime-kuma", "incident_history")
+    )
+
+
+def server_1_23(respx_mock: respx.MockRouter, slug: str) -> respx.Route:
+    """Answer the version probe as Uptime Kuma 1.23.17 did (its HTML app: no such route)."""
+    return respx_mock.get(f"{BASE}/api/status-page/{slug}/incident-history").mock(
+        return_value=recorded("uptime-kuma", "v1_23_incident_history")
+    )
 
 
 async def test_status_page_fixture(respx_mock: respx.MockRouter) -> None:
+    server_2x(respx_mock)
     respx_mock.get(f"{BASE}/api/status-page/demo").mock(
         return_value=recorded("uptime-kuma", "status_page")
     )
@@ -57,6 +73,7 @@ async def test_status_page_1_23_single_incident(respx_mock: respx.MockRouter) ->
         "lastUpdatedDate": None,
         "pin": True,
     }
+    server_2x(respx_mock, "old")
     respx_mock.get(f"{BASE}/api/status-page/old").respond(json=data)
     async with kuma() as k:
         page = await k.status_page("old")
@@ -66,12 +83,92 @@ async def test_status_page_1_23_single_incident(respx_mock: respx.MockRouter) ->
 
 
 async def test_unknown_status_page_is_not_found(respx_mock: respx.MockRouter) -> None:
-    respx_mock.get(f"{BASE}/api/status-page/nope").mock(
+    respx_mock.get(f"{BASE}/api/status-page/nope/incident-history").mock(
+        return_value=recorded("uptime-kuma", "incident_history_missing")
+    )
+    page = respx_mock.get(f"{BASE}/api/status-page/nope").mock(
         return_value=recorded("uptime-kuma", "status_page_missing")
     )
     async with kuma() as k:
+        with pytest.raises(mn.NotFoundError, match="no status page 'nope'"):
+            await k.status_page("nope")
+        # known to be 2.x now: the next unknown slug is the server's own 404
         with pytest.raises(mn.NotFoundError, match="Status Page Not Found"):
             await k.status_page("nope")
+    assert page.call_count == 1
+
+
+async def test_1_23_unknown_slug_fails_fast_and_does_not_trip_the_breaker(
+    respx_mock: respx.MockRouter,
+) -> None:
+    """Uptime Kuma 1.23 never answers /api/status-page/{unknown}: its manifest.json does."""
+    server_1_23(respx_mock, "nope")
+    respx_mock.get(f"{BASE}/api/status-page/nope/manifest.json").mock(
+        return_value=recorded("uptime-kuma", "v1_23_manifest_missing")
+    )
+    hanging = respx_mock.get(f"{BASE}/api/status-page/nope").mock(
+        side_effect=AssertionError("1.23 never answers this: it must not be asked")
+    )
+    breaker = mn.CircuitBreaker("kuma", consecutive_failures=1)
+    pipeline = mn.ResiliencePipeline(breaker=breaker, retry=mn.RetryPolicy(attempts=3))
+    async with kuma(pipeline=pipeline) as k:
+        for _ in range(3):
+            with pytest.raises(mn.NotFoundError, match="no status page 'nope'"):
+                await k.status_page("nope")
+    assert not hanging.called
+    assert breaker.state is mn.BreakerState.CLOSED
+
+
+async def test_1_23_known_slug(respx_mock: respx.MockRouter) -> None:
+    probe = server_1_23(respx_mock, "demo")
+    respx_mock.get(f"{BASE}/api/status-page/demo/manifest.json").mock(
+        return_value=recorded("uptime-kuma", "v1_23_manifest")
+    )
+    respx_mock.get(f"{BASE}/api/status-page/demo").mock(
+        return_value=recorded("uptime-kuma", "v1_23_status_page")
+    )
+    async with kuma() as k:
+        page = await k.status_page("demo", fresh=True)
+        await k.status_page("demo", fresh=True)
+        with pytest.raises(mn.UnsupportedByServerError):
+            await k.incident_history("demo")
+    [incident] = page.incidents  # 1.23 sends one ``incident``
+    assert incident.title == "Disk full"
+    assert probe.call_count == 1  # the version is learned once
+
+
+async def test_status_page_monitor_fields(respx_mock: respx.MockRouter) -> None:
+    server_2x(respx_mock)
+    respx_mock.get(f"{BASE}/api/status-page/demo").mock(
+        return_value=recorded("uptime-kuma", "status_page_tags")
+    )
+    async with kuma() as k:
+        page = await k.status_page("demo")
+    backup, web = page.groups[0].monitors
+    assert [(t.name, t.value, t.color) for t in backup.tags] == [("prod", "eu-west", "#ff0000")]
+    assert backup.url is None and not backup.send_url
+    assert web.send_url and web.url == "http://127.0.0.1:9/"
+    assert web.cert_expiry_days_remaining is None and web.valid_cert is False
+
+
+async def test_incident_history(respx_mock: respx.MockRouter) -> None:
+    server_2x(respx_mock)
+    async with kuma() as k:
+        history = await k.incident_history("demo")
+    assert history.total == 1 and not history.has_more and history.next_cursor is None
+    assert [(i.title, i.style) for i in history.incidents] == [("Disk full", "warning")]
+
+
+async def test_status_page_badge(respx_mock: respx.MockRouter) -> None:
+    route = respx_mock.get(f"{BASE}/api/status-page/demo/badge").mock(
+        return_value=recorded("uptime-kuma", "status_page_badge")
+    )
+    async with kuma() as k:
+        svg = await k.status_page_badge("demo", label="Home")
+    assert svg.startswith("<svg")
+    request = route.calls.last.request
+    assert request.headers["x-apicache-bypass"] == "1"
+    assert request.url.params["label"] == "Home"
 
 
 @pytest.mark.parametrize(
@@ -176,7 +273,10 @@ async def test_metrics_fixture(respx_mock: respx.MockRouter) -> None:
     assert http.response_time_ms == 5
     assert http.uptime == {"1d": 1.0, "30d": 1.0, "365d": 1.0}
     assert http.avg_response_time_ms["1d"] == pytest.approx(5.0)
-    assert statuses == dict.fromkeys(("local-http", "local-keyword", "push-1"), mn.MonitorStatus.UP)
+    assert {m.name: m.status for m in statuses.values()} == dict.fromkeys(
+        ("local-http", "local-keyword", "push-1"), mn.MonitorStatus.UP
+    )
+    assert sorted(statuses) == sorted(m.id for m in monitors if m.id is not None)
 
 
 @pytest.mark.parametrize("name", ["metrics_noauth", "metrics_badkey", "metrics_userpass"])
@@ -187,6 +287,88 @@ async def test_metrics_auth_errors(respx_mock: respx.MockRouter, name: str) -> N
             await k.metrics()
     assert info.value.status == 401
     assert KEY not in str(info.value)
+
+
+async def test_push_sends_ping_exactly_and_refuses_bad_ones(respx_mock: respx.MockRouter) -> None:
+    route = respx_mock.get(f"{BASE}/api/push/{PUSH}").mock(
+        return_value=recorded("uptime-kuma", "push_up")
+    )
+    async with kuma() as k:
+        await k.push(PUSH, ping=1234567.0)
+        assert route.calls.last.request.url.params["ping"] == "1234567.0"
+        await k.push(PUSH, ping=0.000123)
+        assert float(route.calls.last.request.url.params["ping"]) == 0.000123
+        await k.push(PUSH, ping=12)
+        assert route.calls.last.request.url.params["ping"] == "12"
+        for bad in (-1.0, math.nan, math.inf):
+            with pytest.raises(ValueError, match="ping"):
+                await k.push(PUSH, ping=bad)
+    assert route.call_count == 3
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(min_value=0, allow_infinity=False, allow_nan=False))
+def test_push_ping_round_trips(ping: float) -> None:
+    """Whatever float is given, the server's parseFloat reads back the same number."""
+    seen: list[str] = []
+
+    def handler(request: object) -> object:
+        import httpx
+
+        assert isinstance(request, httpx.Request)
+        seen.append(request.url.params["ping"])
+        return httpx.Response(200, json={"ok": True})
+
+    import anyio
+    import httpx
+
+    async def run() -> None:
+        transport = httpx.MockTransport(handler)  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=transport) as client:
+            adapter = mn.UptimeKumaAdapter(BASE, http_client=client)
+            await adapter.push(PUSH, ping=ping)
+
+    anyio.run(run)
+    assert float(seen[0]) == ping
+
+
+async def test_badge_fresh_bypasses_the_server_cache(respx_mock: respx.MockRouter) -> None:
+    route = respx_mock.get(f"{BASE}/api/badge/1/status").mock(
+        return_value=recorded("uptime-kuma", "badge_status_1")
+    )
+    async with kuma() as k:
+        await k.badge(1)
+        assert "x-apicache-bypass" not in route.calls.last.request.headers
+        await k.badge(1, fresh=True)
+        assert route.calls.last.request.headers["x-apicache-bypass"] == "1"
+
+
+async def test_monitor_statuses_on_1_23_say_why_not(respx_mock: respx.MockRouter) -> None:
+    respx_mock.get(f"{BASE}/metrics").mock(return_value=recorded("uptime-kuma", "v1_23_metrics"))
+    async with kuma() as k:
+        by_name = await k.metrics()
+        with pytest.raises(mn.UnsupportedByServerError, match="by name only"):
+            await k.monitor_statuses()
+    assert by_name and all(m.id is None for m in by_name)
+
+
+async def test_metrics_with_username_and_password(respx_mock: respx.MockRouter) -> None:
+    route = respx_mock.get(f"{BASE}/metrics").mock(
+        return_value=recorded("uptime-kuma", "metrics_admin_password")
+    )
+    async with kuma(api_key=None, username="admin", password="Str0ng-Passw0rd!") as k:
+        assert await k.metrics()
+    sent = route.calls.last.request.headers["Authorization"]
+    assert base64.b64decode(sent.removeprefix("Basic ")).decode() == "admin:Str0ng-Passw0rd!"
+
+
+def test_monitor_status_has_no_truth_value() -> None:
+    with pytest.raises(TypeError, match="MonitorStatus.UP"):
+        bool(mn.MonitorStatus.DOWN)
+    with pytest.raises(TypeError):
+        if mn.MonitorStatus.UP:
+            pass
+    assert mn.MonitorStatus.UP == 1 and mn.MonitorStatus(7).name == "UNKNOWN_7"
 
 
 async def test_badges(respx_mock: respx.MockRouter) -> None:
@@ -210,21 +392,54 @@ async def test_health(respx_mock: respx.MockRouter) -> None:
     respx_mock.get(f"{BASE}/api/entry-page").mock(
         return_value=recorded("uptime-kuma", "entry_page")
     )
+    respx_mock.get(f"{BASE}/metrics").mock(return_value=recorded("uptime-kuma", "metrics"))
     async with kuma() as k:
         report = await k.health()
     assert report.healthy
     assert report.service == "uptime-kuma"
     assert report.latency_ms is not None
+    assert report.version == "2.5.3"
+
+
+async def test_health_without_credentials_has_no_version(respx_mock: respx.MockRouter) -> None:
+    respx_mock.get(f"{BASE}/api/entry-page").mock(
+        return_value=recorded("uptime-kuma", "entry_page")
+    )
+    metrics = respx_mock.get(f"{BASE}/metrics")
+    async with kuma(api_key=None) as k:
+        report = await k.health()
+    assert report.healthy and report.version is None
+    assert not metrics.called
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        {"status_code": 200, "html": "<html>nginx default page</html>"},
+        {"status_code": 200, "json": {"status": "ok"}},
+        {"status_code": 200, "content": b"[[[["},
+    ],
+)
+async def test_health_of_another_server_is_unhealthy(
+    respx_mock: respx.MockRouter, reply: dict[str, object]
+) -> None:
+    respx_mock.get(f"{BASE}/api/entry-page").respond(**reply)  # type: ignore[arg-type]
+    async with kuma() as k:
+        report = await k.health()
+    assert report.status == "unhealthy"
+    assert report.error is not None and "not Uptime Kuma" in report.error
 
 
 def test_every_recorded_fixture_is_understood() -> None:
     """Each recorded response decodes through the matching public call's decoder."""
     for name in fixture_names("uptime-kuma"):
         body = recorded("uptime-kuma", name)
-        if name.startswith("metrics") and body.status_code == 200:
+        if "metrics" in name and body.status_code == 200:
             assert parse_metrics(body.text)
         elif "badge" in name:
             assert body.text.startswith("<svg")
+        elif name == "v1_23_incident_history":  # 1.23 has no such route: its HTML app
+            assert body.headers["content-type"].startswith("text/html")
         elif body.status_code == 200:
             assert isinstance(body.json(), dict)
 

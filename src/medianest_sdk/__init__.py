@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .errors import (
         AuthenticationError,
         BulkheadFullError,
+        CallRejectedError,
         CircuitOpenError,
         ConfigError,
         ConnectError,
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
         ServerError,
         SignInError,
         StoreUnavailableError,
+        StreamOverflowError,
         TokenVaultError,
         TorrentDownloadError,
         TorrentNotFoundError,
@@ -142,6 +144,7 @@ if TYPE_CHECKING:
     )
     from .uptime_kuma import (
         UptimeKumaAdapter,
+        UptimeKumaAdmin,
     )
     from .webhooks import (
         VerifiedWebhook,
@@ -163,6 +166,7 @@ _EXPORTS: dict[str, str] = {
     "BulkheadRejected": "events",
     "BulkheadWaited": "events",
     "CacheLookup": "events",
+    "CallRejectedError": "errors",
     "CircuitBreaker": "resilience",
     "CircuitOpenError": "errors",
     "ConfigError": "errors",
@@ -235,6 +239,7 @@ _EXPORTS: dict[str, str] = {
     "SignInError": "errors",
     "StoreUnavailable": "events",
     "StoreUnavailableError": "errors",
+    "StreamOverflowError": "errors",
     "TokenVault": "secrets",
     "TokenVaultError": "errors",
     "Torrent": "qbittorrent",
@@ -247,6 +252,7 @@ _EXPORTS: dict[str, str] = {
     "UnsupportedURLError": "errors",
     "UpstreamUnavailableError": "errors",
     "UptimeKumaAdapter": "uptime_kuma",
+    "UptimeKumaAdmin": "uptime_kuma",
     "UptimeKumaSettings": "services",
     "VerifiedWebhook": "webhooks",
     "WaitTimeout": "errors",
@@ -296,6 +302,7 @@ __all__ = [
     "BulkheadRejected",
     "BulkheadWaited",
     "CacheLookup",
+    "CallRejectedError",
     "CircuitBreaker",
     "CircuitOpenError",
     "ConfigError",
@@ -372,6 +379,7 @@ __all__ = [
     "SignInError",
     "StoreUnavailable",
     "StoreUnavailableError",
+    "StreamOverflowError",
     "TokenVault",
     "TokenVaultError",
     "Torrent",
@@ -384,6 +392,7 @@ __all__ = [
     "UnsupportedURLError",
     "UpstreamUnavailableError",
     "UptimeKumaAdapter",
+    "UptimeKumaAdmin",
     "UptimeKumaSettings",
     "VerifiedWebhook",
     "WaitTimeout",

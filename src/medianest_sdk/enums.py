@@ -19,3 +19,14 @@ class MonitorStatus(OpenIntEnum):
     UP = 1
     PENDING = 2
     MAINTENANCE = 3
+
+    def __bool__(self) -> bool:
+        """Refused: as an int, ``DOWN`` (0) would be false and every other status true, so
+        ``if status:`` reads as "is up" and is wrong for ``PENDING`` and ``MAINTENANCE``.
+
+        Raises:
+            TypeError: always; compare instead (``status is MonitorStatus.UP``).
+        """
+        raise TypeError(
+            "MonitorStatus has no truth value (DOWN is 0): compare, e.g. status is MonitorStatus.UP"
+        )

@@ -70,6 +70,7 @@ __all__ = [
     "IPBannedError",
     "AuthenticationError",
     "BulkheadFullError",
+    "CallRejectedError",
     "CircuitOpenError",
     "ConfigError",
     "ConnectError",
@@ -94,6 +95,7 @@ __all__ = [
     "ServerError",
     "SignInError",
     "StoreUnavailableError",
+    "StreamOverflowError",
     "TokenVaultError",
     "TransportError",
     "UnsupportedByServerError",
@@ -408,6 +410,35 @@ class UnsupportedByServerError(MediaNestError):
     def __init__(self, message: str, *, feature: str, service: str | None = None) -> None:
         super().__init__(message, service=service)
         self.feature = feature
+
+
+class CallRejectedError(MediaNestError):
+    """A socket.io call was answered with ``ok: false`` (Uptime Kuma's admin API): wrong
+    credentials, a 2FA code needed, a monitor that does not exist, a value the server refused.
+
+    Attributes:
+        call: The socket.io event, e.g. ``"login"``, ``"add"``.
+        reason: The server's message or i18n key (``"authIncorrectCreds"``,
+            ``"tokenRequired"``...), secrets redacted.
+    """
+
+    def __init__(self, message: str, *, call: str, reason: str, service: str | None) -> None:
+        super().__init__(message, service=service)
+        self.call = call
+        self.reason = reason
+
+
+class StreamOverflowError(MediaNestError):
+    """An event stream's buffer filled because it was read too slowly: events after the
+    buffered ones were dropped. Read faster, or give a larger ``max_buffer``.
+
+    Attributes:
+        dropped: How many events were dropped.
+    """
+
+    def __init__(self, message: str, *, dropped: int, service: str | None) -> None:
+        super().__init__(message, service=service)
+        self.dropped = dropped
 
 
 class CircuitOpenError(MediaNestError):

@@ -16,7 +16,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar, Unpack
 
-from medianest_sdk.enums import MonitorStatus
 from medianest_sdk.errors import HTTPStatusError, MediaNestError
 from medianest_sdk.events import EventHooks
 from medianest_sdk.health import Check, ServiceHealth
@@ -112,7 +111,12 @@ from medianest_sdk.services import Services as _Services
 from medianest_sdk.sync.runtime import Twin, call, enter, iterate, unwrap, unwrap_any
 from medianest_sdk.uptime_kuma.adapter import BadgeKind
 from medianest_sdk.uptime_kuma.adapter import UptimeKumaAdapter as _UptimeKumaAdapter
-from medianest_sdk.uptime_kuma.models import MonitorHeartbeats, MonitorMetrics, StatusPage
+from medianest_sdk.uptime_kuma.models import (
+    IncidentHistory,
+    MonitorHeartbeats,
+    MonitorMetrics,
+    StatusPage,
+)
 from medianest_sdk.webhooks import HeaderInput, WebhookEvent, WebhookSource
 from medianest_sdk.webhooks.verify import (
     DEFAULT_MAX_BODY,
@@ -1745,6 +1749,8 @@ class UptimeKumaAdapter(Twin):
         base_url: str,
         *,
         api_key: str | Secret | None = None,
+        username: str | None = None,
+        password: str | Secret | None = None,
         pipeline: Pipeline | None = None,
         http_client: AsyncHTTPClient | None = None,
         timeout: float | Timeout | None = None,
@@ -1755,6 +1761,8 @@ class UptimeKumaAdapter(Twin):
                 lambda: _UptimeKumaAdapter(
                     unwrap(base_url),
                     api_key=unwrap(api_key),
+                    username=unwrap(username),
+                    password=unwrap(password),
                     pipeline=unwrap(pipeline),
                     http_client=unwrap(http_client),
                     timeout=unwrap(timeout),
@@ -1783,7 +1791,12 @@ class UptimeKumaAdapter(Twin):
         return call(lambda: self._async.aclose())
 
     def badge(
-        self, monitor_id: int, kind: BadgeKind = "status", duration: int | None = None
+        self,
+        monitor_id: int,
+        kind: BadgeKind = "status",
+        duration: int | None = None,
+        *,
+        fresh: bool = False,
     ) -> str:
         """A monitor's SVG badge. ``GET /api/badge/{id}/{kind}[/{duration}]``.
 
@@ -1792,14 +1805,23 @@ class UptimeKumaAdapter(Twin):
             kind: ``"status"``, ``"uptime"``, ``"ping"``, ``"avg-response"``, ``"cert-exp"``
                 or ``"response"``.
             duration: Hours, for ``uptime``, ``ping`` and ``avg-response`` (default 24).
+            fresh: Send ``x-apicache-bypass: 1``: the server caches badges for 5 minutes, so
+                without it a badge read right after a push shows the state before.
 
         Returns:
             The SVG text. An unknown or private monitor gives an ``N/A`` badge, not an error.
         """
-        return call(lambda: self._async.badge(unwrap(monitor_id), unwrap(kind), unwrap(duration)))
+        return call(
+            lambda: self._async.badge(
+                unwrap(monitor_id), unwrap(kind), unwrap(duration), fresh=unwrap(fresh)
+            )
+        )
 
     def health(self) -> HealthReport:
-        """Whether the instance answers ``GET /api/entry-page``, with latency in ms."""
+        """Whether an Uptime Kuma answers ``GET /api/entry-page`` (its JSON, not just any 2xx:
+        another server there is ``unhealthy``), with latency in ms; with credentials, the
+        version from ``/metrics`` (``app_version``). Never raises for a failed check.
+        """
         return call(lambda: self._async.health())
 
     def heartbeats(self, slug: str, *, fresh: bool = False) -> dict[int, MonitorHeartbeats]:
@@ -1821,18 +1843,51 @@ class UptimeKumaAdapter(Twin):
         """
         return call(lambda: self._async.heartbeats(unwrap(slug), fresh=unwrap(fresh)))
 
+    def incident_history(self, slug: str, *, cursor: str | None = None) -> IncidentHistory:
+        """A status page's past incidents, newest first, a page at a time (2.x).
+        ``GET /api/status-page/{slug}/incident-history?cursor=``.
+
+        Args:
+            cursor: ``next_cursor`` of the previous page, or ``None`` for the first.
+
+        Raises:
+            UnsupportedByServerError: the server is 1.23.x (it keeps one incident per page).
+            NotFoundError: no such status page.
+        """
+        return call(lambda: self._async.incident_history(unwrap(slug), cursor=unwrap(cursor)))
+
     def metrics(self) -> list[MonitorMetrics]:
         """Every monitor's figures from ``GET /metrics``, parsed with ``prometheus_client``.
 
+        What Kuma reports: a monitor appears only once it has been checked since the server
+        started (right after a restart some are missing) and not while it is paused. 1.23.x
+        labels monitors by name only (``id`` is ``None``), so two monitors with one name share
+        one set of figures there.
+
         Raises:
-            AuthenticationError: no API key, or a wrong one (401).
+            AuthenticationError: no API key (or username and password), or wrong ones (401).
             ImportError: ``prometheus_client`` is missing (``medianest-sdk[prometheus]``).
             DecodeError: the page is not Prometheus text.
         """
         return call(lambda: self._async.metrics())
 
-    def monitor_statuses(self) -> dict[str, MonitorStatus]:
-        """Monitor name -> current status, from :meth:`metrics` (monitors with a status only)."""
+    def metrics_text(self) -> str:
+        """The raw ``GET /metrics`` page (Prometheus text format).
+
+        Raises:
+            AuthenticationError: no credentials, or wrong ones (401).
+        """
+        return call(lambda: self._async.metrics_text())
+
+    def monitor_statuses(self) -> dict[int, MonitorMetrics]:
+        """Monitor id -> its figures (``name``, ``status``...), for monitors with a status,
+        from :meth:`metrics`. Monitors with the same name stay apart.
+
+        Raises:
+            UnsupportedByServerError: Uptime Kuma 1.23.x, whose ``/metrics`` has no monitor
+                ids: use :meth:`metrics` (by name) or :meth:`UptimeKumaAdmin.monitors`.
+            AuthenticationError, DecodeError: as :meth:`metrics`.
+        """
         return call(lambda: self._async.monitor_statuses())
 
     def push(
@@ -1851,12 +1906,14 @@ class UptimeKumaAdapter(Twin):
             push_token: The monitor's push token.
             status: ``"up"`` or ``"down"``.
             msg: The message shown with the heartbeat.
-            ping: Response time in milliseconds to record, if any.
+            ping: Response time in milliseconds to record, if any; sent exactly
+                (``repr`` of the float: 1234567.0, not ``1.23457e+06``).
 
         Raises:
             NotFoundError: unknown or inactive push token; the message carries the server's
                 ("Monitor not found or not active.").
-            ValueError: ``status`` is not up or down.
+            ValueError: ``status`` is not up or down, or ``ping`` is negative or not finite
+                (2.x would answer a negative ping with a 404 "monitor not found").
         """
         return call(
             lambda: self._async.push(
@@ -1874,11 +1931,21 @@ class UptimeKumaAdapter(Twin):
                 the pipeline's cache.
 
         Raises:
-            NotFoundError: no such status page (2.x). On 1.23.x an unknown slug never answers
-                and the call ends with ``RequestTimeout``.
+            NotFoundError: no such status page, at once on both versions (on 1.23.x, which
+                never answers an unknown slug, the page's ``manifest.json`` is asked first). A
+                404 is the caller's error: the breaker does not count it.
             DecodeError: the response does not fit.
         """
         return call(lambda: self._async.status_page(unwrap(slug), fresh=unwrap(fresh)))
+
+    def status_page_badge(self, slug: str, *, label: str | None = None) -> str:
+        """The overall status badge of a status page (SVG: up, down, partial, maintenance).
+        ``GET /api/status-page/{slug}/badge``; always fresh (``x-apicache-bypass``).
+
+        Args:
+            label: The badge's label text instead of the default.
+        """
+        return call(lambda: self._async.status_page_badge(unwrap(slug), label=unwrap(label)))
 
 
 class QBittorrentAdapter(Twin):

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import anyio
 from anyio.from_thread import BlockingPortal
 
-__all__ = ["Twin", "call", "enter", "iterate", "portal", "unwrap", "unwrap_any"]
+__all__ = ["Twin", "call", "enter", "iterate", "portal", "run", "unwrap", "unwrap_any"]
 
 T = TypeVar("T")
 
@@ -77,6 +77,44 @@ def _check_thread() -> None:
         )
 
 
+class _Submitted:
+    """``fn()`` running in a task of its own on the loop: its result, and a way to cancel it."""
+
+    def __init__(self, fn: Callable[[], Awaitable[Any]]) -> None:
+        portal()
+        loop = _loop
+        assert loop is not None
+        self.loop = loop
+        self.finished = threading.Event()
+        self.result: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        self.tasks: list[asyncio.Task[None]] = []
+
+        async def run() -> None:
+            try:
+                value = await fn()
+            except BaseException as exc:
+                if not self.result.cancelled():
+                    self.result.set_exception(exc)
+                if not isinstance(exc, Exception):
+                    raise
+            else:
+                if not self.result.cancelled():
+                    self.result.set_result(value)
+            finally:
+                self.finished.set()
+
+        def start() -> None:
+            self.tasks.append(loop.create_task(run()))
+
+        # A fresh, empty context: the caller's context variables (sniffio's "trio" in a thread
+        # of a trio program, the secrets of a request in flight) must not leak into the task.
+        loop.call_soon_threadsafe(start, context=contextvars.Context())
+
+    def cancel(self) -> None:
+        """Cancel the task on the loop (it then unwinds; :attr:`finished` is set after)."""
+        self.loop.call_soon_threadsafe(lambda: [task.cancel() for task in self.tasks])
+
+
 def call(fn: Callable[[], Awaitable[T]]) -> T:
     """Run ``fn()`` on the loop and wait for its result (or exception). If the wait is
     interrupted (``KeyboardInterrupt``...), the call is cancelled on the loop and waited for
@@ -86,40 +124,38 @@ def call(fn: Callable[[], Awaitable[T]]) -> T:
         Whatever ``fn`` raises; ``RuntimeError`` when called from the loop's own thread.
     """
     _check_thread()
-    portal()
-    loop = _loop
-    assert loop is not None
-    finished = threading.Event()
-    result: concurrent.futures.Future[T] = concurrent.futures.Future()
-    tasks: list[asyncio.Task[None]] = []
-
-    async def run() -> None:
-        try:
-            value = await fn()
-        except BaseException as exc:
-            if not result.cancelled():
-                result.set_exception(exc)
-            if not isinstance(exc, Exception):
-                raise
-        else:
-            if not result.cancelled():
-                result.set_result(value)
-        finally:
-            finished.set()
-
-    def start() -> None:
-        tasks.append(loop.create_task(run()))
-
-    # A fresh, empty context: the caller's context variables (sniffio's "trio" in a thread of a
-    # trio program, the secrets of a request in flight) must not leak into the loop's task.
-    loop.call_soon_threadsafe(start, context=contextvars.Context())
+    job = _Submitted(fn)
     try:
-        return result.result()
+        result: T = job.result.result()
     except BaseException:
-        if not finished.is_set():  # interrupted while waiting: cancel the call, let it unwind
-            loop.call_soon_threadsafe(lambda: [task.cancel() for task in tasks])
-            finished.wait(10)
+        if not job.finished.is_set():  # interrupted while waiting: cancel the call, let it unwind
+            job.cancel()
+            job.finished.wait(10)
         raise
+    return result
+
+
+async def run(fn: Callable[[], Awaitable[T]]) -> T:
+    """Await ``fn()`` on the loop from async code of any event loop (asyncio or trio), for
+    libraries that run on asyncio only (arq, python-socketio). The wait takes a worker thread;
+    cancelling the caller cancels ``fn()`` on the loop and waits (shielded, at most 10 s) until
+    it has unwound. Called on the loop's own thread, it just awaits ``fn()``.
+
+    Raises:
+        Whatever ``fn`` raises.
+    """
+    if threading.current_thread() is _thread:
+        return await fn()
+    job = _Submitted(fn)
+    try:
+        result: T = await anyio.to_thread.run_sync(job.result.result, abandon_on_cancel=True)
+    except BaseException:
+        if not job.finished.is_set():
+            job.cancel()
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(job.finished.wait, 10)
+        raise
+    return result
 
 
 def enter(manager: AbstractAsyncContextManager[Any]) -> AbstractContextManager[Any]:

@@ -83,6 +83,13 @@ class FakeUptimeKuma(FakeService):
                     "uptimeList": {f"{i}_24": _uptime(b) for i, b in self.heartbeats.items()},
                 }
             )
+        if path == f"/api/status-page/{self.slug}/incident-history":
+            history = {"incidents": [], "total": 0, "nextCursor": None, "hasMore": False}
+            return _json({"ok": True, **history})
+        if path == f"/api/status-page/{self.slug}/badge":
+            label = "Up" if all(b[-1]["status"] == UP for b in self.heartbeats.values()) else "Down"
+            svg = f'<svg xmlns="http://www.w3.org/2000/svg" aria-label="Status: {label}"></svg>'
+            return 200, {"Content-Type": "image/svg+xml; charset=utf-8"}, svg.encode()
         if path.startswith(("/api/status-page/heartbeat/", "/api/status-page/")):
             return _json({"status": "fail", "msg": "Status Page Not Found"}, 404)
         if match := _PUSH.match(path):
@@ -163,6 +170,7 @@ class FakeUptimeKuma(FakeService):
                 'monitor_hostname="null",monitor_port="null"'
             )
             lines.append(f"monitor_status{{{labels}}} {self.heartbeats[i][-1]['status']}")
+        lines.append('app_version{version="2.5.3",major="2",minor="5",patch="3"} 1')
         return "\n".join(lines) + "\n"
 
 

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from typing import Any
+from typing import Any, NewType
 
 import attrs
 
-from ..decoding import camel_case, parse_datetime
+from ..decoding import camel_case, converter, parse_datetime
 from ..enums import MonitorStatus
 
 __all__ = [
     "Heartbeat",
     "Incident",
+    "IncidentHistory",
     "Maintenance",
     "MonitorGroup",
     "MonitorHeartbeats",
     "MonitorMetrics",
+    "MonitorTag",
     "StatusPage",
     "StatusPageConfig",
     "StatusPageMonitor",
@@ -56,15 +58,71 @@ class Incident:
     pin: bool = True
 
 
+@attrs.frozen(kw_only=True)
+class MonitorTag:
+    """A tag on a monitor, with its value (``""`` or ``None`` when it has none)."""
+
+    tag_id: int
+    name: str
+    color: str = ""
+    value: str | None = ""
+
+
+CertDays = NewType("CertDays", int)
+"""Days until a certificate expires; the server sends ``""`` when it knows none."""
+
+
+def _cert_days(value: Any, _: Any) -> int | None:
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)) and math.isfinite(value):
+        return int(value)
+    raise ValueError("certExpiryDaysRemaining must be a number or empty")
+
+
+converter.register_structure_hook(CertDays | None, _cert_days)
+
+
+@camel_case
+@attrs.frozen(kw_only=True)
+class IncidentHistory:
+    """One page of a status page's past incidents (2.x), newest first.
+
+    Attributes:
+        incidents: This page's incidents.
+        total: Incidents the status page has in all.
+        next_cursor: Pass as ``cursor=`` for the next page; ``None`` on the last.
+        has_more: Whether another page follows.
+    """
+
+    incidents: list[Incident]
+    total: int = 0
+    next_cursor: str | None = None
+    has_more: bool = False
+
+
 @camel_case
 @attrs.frozen(kw_only=True)
 class StatusPageMonitor:
-    """A monitor as a status page lists it: id, name, type (``"http"``, ``"push"``...)."""
+    """A monitor as a status page lists it.
+
+    Attributes:
+        id, name, type: ``type`` is ``"http"``, ``"push"``...
+        send_url: The page shows the monitor's URL; then ``url`` holds it (2.x: the custom
+            URL set on the page, if any).
+        tags: The monitor's tags, when the page shows tags.
+        cert_expiry_days_remaining, valid_cert: The TLS certificate of an HTTPS monitor, when
+            the page shows certificate expiry (``None`` when unknown).
+    """
 
     id: int
     name: str
     type: str | None = None
     send_url: bool = False
+    url: str | None = None
+    tags: list[MonitorTag] = attrs.field(factory=list)
+    cert_expiry_days_remaining: CertDays | None = None
+    valid_cert: bool | None = None
 
 
 @camel_case

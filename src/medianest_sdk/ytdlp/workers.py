@@ -257,7 +257,7 @@ class DownloadQueue:
 
     async def _on_loop(self, fn: Callable[[Any], Awaitable[T]]) -> T:
         """Run ``fn(pool)`` on the library's asyncio loop thread (arq is asyncio-only)."""
-        from ..sync.runtime import portal
+        from ..sync.runtime import run
 
         async def call() -> T:
             if self._pool is None:
@@ -278,7 +278,7 @@ class DownloadQueue:
         from ..redis_client import STORE_ERRORS, store_error
 
         try:
-            return await anyio.to_thread.run_sync(portal().call, call)
+            return await run(call)
         except STORE_ERRORS as exc:
             raise store_error(exc, self._url, "download queue") from None
 
@@ -286,7 +286,7 @@ class DownloadQueue:
         """Close the Redis connections (idempotent)."""
         if self._pool is None:
             return
-        from ..sync.runtime import portal
+        from ..sync.runtime import run
 
         pool, self._pool = self._pool, None
 
@@ -294,7 +294,7 @@ class DownloadQueue:
             await pool.aclose()
 
         with anyio.CancelScope(shield=True):
-            await anyio.to_thread.run_sync(portal().call, close)
+            await run(close)
 
     async def enqueue(
         self,
