@@ -21,6 +21,7 @@ def serve(server: LoopbackServer, route: str, name: str) -> None:
 
 
 def test_example_prints_the_status_page(loopback: LoopbackServer) -> None:
+    serve(loopback, "GET /api/status-page/demo/incident-history", "incident_history")
     serve(loopback, "GET /api/status-page/demo", "status_page")
     serve(loopback, "GET /api/status-page/heartbeat/demo", "status_page_heartbeat_bypass")
     serve(loopback, "GET /metrics", "metrics")
@@ -41,6 +42,7 @@ def test_example_prints_the_status_page(loopback: LoopbackServer) -> None:
 
 
 def test_example_fails_with_one_line(loopback: LoopbackServer) -> None:
+    serve(loopback, "GET /api/status-page/nope/incident-history", "incident_history_missing")
     serve(loopback, "GET /api/status-page/nope", "status_page_missing")
     env = {**os.environ, "UPTIME_KUMA_URL": loopback.url, "UPTIME_KUMA_SLUG": "nope"}
     out = subprocess.run(
@@ -48,4 +50,4 @@ def test_example_fails_with_one_line(loopback: LoopbackServer) -> None:
     )
     assert out.returncode == 1
     assert out.stderr.strip().count("\n") == 0
-    assert "Status Page Not Found" in out.stderr
+    assert "no status page 'nope'" in out.stderr

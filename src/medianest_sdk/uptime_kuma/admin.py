@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Literal, Self, TypeVar
 
 import anyio
@@ -31,7 +31,6 @@ from ..errors import (
     StreamOverflowError,
 )
 from ..secrets import Secret, redact_text, redact_url
-from ..sync.runtime import run
 from .models import Heartbeat, Incident, heartbeat_from
 from .monitors import (
     HeartbeatEvent,
@@ -56,6 +55,21 @@ KumaEvent = HeartbeatEvent | UptimeEvent
 """What :meth:`UptimeKumaAdmin.events` yields."""
 
 _UPTIME_HOURS = {"24": 24, "720": 720, "1y": 8760}
+
+# 1.23 answers login failures in English; 2.x with i18n keys. ``reason`` is always the key.
+_REASONS = {
+    "Incorrect username or password.": "authIncorrectCreds",
+    "Invalid token.": "authInvalidToken",
+    "Invalid Token!": "authInvalidToken",
+    "The user is inactive or deleted.": "authUserInactiveOrDeleted",
+}
+
+
+async def _run(fn: Callable[[], Awaitable[T]]) -> T:
+    """Await ``fn()`` on the library's asyncio loop thread (python-socketio is asyncio-only)."""
+    from ..sync.runtime import run  # not at import: medianest_sdk.sync imports every adapter
+
+    return await run(fn)
 
 
 class _Json:
@@ -99,7 +113,7 @@ class KumaEventStream:
         self._ended = False
 
     async def __aenter__(self) -> Self:
-        self._sub = await run(self._admin._subscribe)
+        self._sub = await _run(self._admin._subscribe)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -111,7 +125,7 @@ class KumaEventStream:
                 admin._subscribers.discard(sub)
 
             with anyio.CancelScope(shield=True):
-                await run(drop)
+                await _run(drop)
 
     def __aiter__(self) -> Self:
         return self
@@ -140,7 +154,7 @@ class KumaEventStream:
                     batch.append(sub.queue.get_nowait())
                 return batch
 
-            batch = await run(take)
+            batch = await _run(take)
             self._ended = batch[-1] is None
             self._pending = [e for e in batch if e is not None]
 
@@ -205,6 +219,7 @@ class UptimeKumaAdmin:
         self._monitors: dict[str, Any] = {}
         self._lists: dict[str, Any] = {}
         self._subscribers: set[_Subscriber] = set()
+        self._pushed: dict[str, asyncio.Event] = {}
         self._closed = False
 
     def __repr__(self) -> str:
@@ -248,7 +263,7 @@ class UptimeKumaAdmin:
         Raises:
             ConnectError: the server could not be reached within ``timeout``.
         """
-        await run(self._connect)
+        await _run(self._connect)
 
     async def _connect(self) -> None:
         if self._sio is not None:
@@ -308,11 +323,30 @@ class UptimeKumaAdmin:
                 await sio.disconnect()
 
         with anyio.CancelScope(shield=True):
-            await run(close)
+            await _run(close)
 
     async def _on_connect(self) -> None:
-        self._authed = False
-        self._info = {}
+        self._authed = False  # a new connection: the server knows no login on it yet
+        for pushed in self._pushed.values():
+            pushed.clear()
+
+    def _mark_pushed(self, name: str) -> None:
+        self._pushed.setdefault(name, asyncio.Event()).set()
+
+    async def _wait_pushed(self, name: str) -> None:
+        """Wait until the server has pushed ``name`` on this connection. 1.23 answers
+        ``login`` before it pushes the version and the lists (2.x after)."""
+        pushed = self._pushed.setdefault(name, asyncio.Event())
+        try:
+            await asyncio.wait_for(pushed.wait(), self.timeout)
+        except TimeoutError:
+            raise RequestTimeout(
+                f"Uptime Kuma did not send {name!r} within {self.timeout:g} s after login",
+                service=SERVICE,
+                method="EMIT",
+                url=self._error_url(),
+                phase="ack",
+            ) from None
 
     async def _on_disconnect(self, *_: Any) -> None:
         if self._ready is not None:
@@ -323,6 +357,8 @@ class UptimeKumaAdmin:
         if not isinstance(info, dict):
             return
         self._info.update(info)
+        if isinstance(info.get("version"), str):
+            self._mark_pushed("version")
         assert self._ready is not None
         if self._token is None or self._authed:
             self._ready.set()
@@ -347,6 +383,7 @@ class UptimeKumaAdmin:
     def _keeper(self, name: str) -> Any:
         async def keep(payload: Any) -> None:
             self._lists[name] = payload
+            self._mark_pushed(name)
 
         return keep
 
@@ -446,7 +483,7 @@ class UptimeKumaAdmin:
             ConnectError, RequestTimeout: see the class.
         """
         limit = self.timeout if timeout is None else float(timeout)
-        return await run(lambda: self._call(event, args, limit))
+        return await _run(lambda: self._call(event, args, limit))
 
     async def _call(self, event: str, args: tuple[Any, ...], timeout: float) -> Any:
         import socketio
@@ -494,9 +531,8 @@ class UptimeKumaAdmin:
         reason = reply.get("msg") if isinstance(reply, dict) else None
         if isinstance(reply, dict) and reply.get("tokenRequired"):
             reason = "tokenRequired"
-        reason = (
-            redact_text(str(reason)[:300], self._secrets) if reason is not None else "no reason"
-        )
+        text = "no reason" if reason is None else redact_text(str(reason)[:300], self._secrets)
+        reason = _REASONS.get(text, text)
         hint = " (2FA is on for this account: pass totp=)" if reason == "tokenRequired" else ""
         return CallRejectedError(
             f"{event!r} was refused: {reason}{hint}", call=event, reason=reason, service=SERVICE
@@ -565,7 +601,7 @@ class UptimeKumaAdmin:
         token = reply.get("token")
         if not isinstance(token, str) or not token:
             raise DecodeError("login: no token in the answer", service=SERVICE, endpoint="login")
-        return await run(lambda: self._logged_in(Secret(token)))
+        return await _run(lambda: self._logged_in(Secret(token)))
 
     async def login_by_token(self, token: str | Secret) -> None:
         """Log in with a token :meth:`login` returned earlier. ``loginByToken``.
@@ -577,12 +613,13 @@ class UptimeKumaAdmin:
         secret = Secret.coerce(token)
         self._secrets.append(secret)
         await self._ok("loginByToken", secret.reveal())
-        await run(lambda: self._logged_in(secret))
+        await _run(lambda: self._logged_in(secret))
 
     async def _logged_in(self, token: Secret) -> Secret:
         self._token = token
         self._authed = True
         self._relogin_error = None
+        await self._wait_pushed("version")
         return token
 
     # -- monitors ------------------------------------------------------------------------
@@ -595,7 +632,7 @@ class UptimeKumaAdmin:
         async def snapshot() -> list[Any]:
             return list(self._monitors.values())
 
-        raw = await run(snapshot)
+        raw = await _run(snapshot)
         monitors = self._decode(raw, list[Monitor], "monitorList")
         return {m.id: m for m in monitors}
 
@@ -603,9 +640,19 @@ class UptimeKumaAdmin:
         """One monitor. ``getMonitor``.
 
         Raises:
-            CallRejectedError: no such monitor (or not this user's).
+            CallRejectedError: no such monitor, or not this user's (``reason="notFound"``).
         """
-        reply = await self._ok("getMonitor", int(monitor_id))
+        try:
+            reply = await self._ok("getMonitor", int(monitor_id))
+        except CallRejectedError as exc:
+            if "of null" not in exc.reason:  # the server's TypeError on a missing row
+                raise
+            raise CallRejectedError(
+                f"no monitor {int(monitor_id)} (or not this user's)",
+                call="getMonitor",
+                reason="notFound",
+                service=SERVICE,
+            ) from None
         return self._decode(reply.get("monitor"), Monitor, "getMonitor")
 
     async def add_monitor(self, spec: MonitorSpec) -> int:
@@ -714,9 +761,10 @@ class UptimeKumaAdmin:
         ``edit_monitor(id, notification_ids=[...])`` or the ``notification_ids`` of a spec."""
 
         async def snapshot() -> Any:
+            await self._wait_pushed("notificationList")
             return self._lists.get("notificationList", [])
 
-        raw = await run(snapshot)
+        raw = await _run(snapshot)
         if not isinstance(raw, list):
             raise DecodeError(
                 "notificationList is not a list", service=SERVICE, endpoint="notificationList"
@@ -784,7 +832,7 @@ class UptimeKumaAdmin:
         async def snapshot() -> Any:
             return self._lists.get("maintenanceList", {})
 
-        raw = await run(snapshot)
+        raw = await _run(snapshot)
         items = list(raw.values()) if isinstance(raw, dict) else raw
         return self._decode(items, list[MaintenanceWindow], "maintenanceList")
 
