@@ -306,9 +306,7 @@ async def test_status_pages_and_incidents(server: KumaServer) -> None:
             "All our services",
             "run by us",
         )
-        assert [(g.name, [m.id for m in g.monitors]) for g in page.groups] == [
-            ("Services", [a, b])
-        ]
+        assert [(g.name, [m.id for m in g.monitors]) for g in page.groups] == [("Services", [a, b])]
         incident = await kuma.post_incident(slug, "Disk full", "Cleaning up", style="warning")
         assert (incident.title, incident.style, incident.pin) == ("Disk full", "warning", True)
         page = await http.status_page(slug, fresh=True)
