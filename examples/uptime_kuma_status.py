@@ -38,9 +38,9 @@ async def main(slug: str) -> None:
                 shown = f"{uptime:.2%}" if uptime is not None else "-"
                 print(f"    {monitor.name:<20} {status:<12} {ping:>8}   24h uptime {shown}")
         if api_key:
-            for monitor in await kuma.metrics():
-                if monitor.status is not None:
-                    print(f"  metrics: {monitor.name} is {monitor.status.name.lower()}")
+            for figures in await kuma.metrics():
+                if figures.status is not None:
+                    print(f"  metrics: {figures.name} is {figures.status.name.lower()}")
 
 
 if __name__ == "__main__":

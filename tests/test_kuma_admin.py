@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import anyio
@@ -27,6 +28,7 @@ from medianest_sdk.uptime_kuma import (
     JsonQueryMonitor,
     KeywordMonitor,
     MaintenanceSpec,
+    MonitorSpec,
     PingMonitor,
     PortMonitor,
     PushMonitor,
@@ -45,7 +47,7 @@ def server(request: pytest.FixtureRequest, kuma_servers: dict[str, KumaServer]) 
 
 
 @asynccontextmanager
-async def admin(server: KumaServer, **kw: float) -> AsyncIterator[mn.UptimeKumaAdmin]:
+async def admin(server: KumaServer, **kw: Any) -> AsyncIterator[mn.UptimeKumaAdmin]:
     assert server.token is not None
     async with mn.UptimeKumaAdmin(server.url, **kw) as kuma:
         await kuma.login_by_token(server.token)
@@ -153,7 +155,7 @@ async def test_every_monitor_type_and_edit(server: KumaServer) -> None:
     async with admin(server) as kuma:
         group = await kuma.add_monitor(GroupMonitor(name=name("group")))
         host = await kuma.add_docker_host(name("docker"), "/var/run/docker.sock")
-        specs = [
+        specs: list[MonitorSpec] = [
             HttpMonitor(name=name("http"), url="http://127.0.0.1:9/", active=False, parent=group),
             KeywordMonitor(name=name("kw"), url="http://127.0.0.1:9/", keyword="ok", active=False),
             JsonQueryMonitor(
@@ -431,3 +433,28 @@ async def test_reconnects_after_a_server_restart(server: KumaServer) -> None:
                         assert event.heartbeat.msg == "after restart"
                         break
         await kuma.delete_monitor(monitor_id)
+
+
+def test_the_admin_example(server: KumaServer) -> None:
+    """examples/kuma_admin.py (shown in docs/uptime-kuma.md) runs as written."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    example = Path(__file__).parent.parent / "examples" / "kuma_admin.py"
+    env = {
+        **os.environ,
+        "UPTIME_KUMA_URL": server.url,
+        "UPTIME_KUMA_USERNAME": USERNAME,
+        "UPTIME_KUMA_PASSWORD": server.password,
+    }
+    out = subprocess.run(
+        [sys.executable, str(example)], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stderr == ""
+    lines = out.stdout.splitlines()
+    assert lines[0] == f"connected to Uptime Kuma {server.version}"
+    assert lines[2] == "heartbeat: UP 'backup finished' 42.5 ms"
+    assert lines[3:] == ["heartbeats in the last hour: 1", "paused: active=False", "deleted"]

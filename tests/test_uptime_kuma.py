@@ -367,7 +367,7 @@ def test_monitor_status_has_no_truth_value() -> None:
         bool(mn.MonitorStatus.DOWN)
     with pytest.raises(TypeError):
         assert not mn.MonitorStatus.MAINTENANCE
-    assert mn.MonitorStatus.UP == 1 and mn.MonitorStatus(7).name == "UNKNOWN_7"
+    assert int(mn.MonitorStatus.UP) == 1 and mn.MonitorStatus(7).name == "UNKNOWN_7"
 
 
 async def test_badges(respx_mock: respx.MockRouter) -> None:

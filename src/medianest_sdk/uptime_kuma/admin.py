@@ -73,8 +73,9 @@ async def _run(fn: Callable[[], Awaitable[T]]) -> T:
 
 
 class _Json:
-    """The JSON module python-socketio parses packets with: hostile nesting (``[[[[...``
-    100,000 deep) ends in a :class:`DecodeError` there instead of a ``RecursionError``."""
+    """The JSON module this client's socket.io packets are parsed with: hostile nesting
+    (``[[[[...`` 100,000 deep) ends in a :class:`DecodeError` instead of a ``RecursionError``;
+    the packet is dropped, and a call waiting for it times out (``RequestTimeout``)."""
 
     @staticmethod
     def loads(text: str | bytes, **_: Any) -> Any:
@@ -85,6 +86,14 @@ class _Json:
         import json
 
         return json.dumps(value, **kwargs)
+
+
+def _packet_class() -> type:
+    """python-socketio's packet class with :class:`_Json`, for this client only (its ``json=``
+    option would change the class every socket.io user in the process shares)."""
+    from socketio.packet import Packet
+
+    return type("KumaPacket", (Packet,), {"json": _Json})
 
 
 @attrs.define(eq=False)
@@ -279,7 +288,7 @@ class UptimeKumaAdmin:
             randomization_factor=0.5,
             logger=False,
             engineio_logger=False,
-            json=_Json,
+            serializer=_packet_class(),
             handle_sigint=False,
         )
         sio.on("connect", self._on_connect)
