@@ -40,6 +40,9 @@ from .kuma_server import USERNAME, VERSIONS, KumaServer, kuma_servers
 
 __all__ = ["kuma_servers"]
 
+# the first test also waits for the session fixture: the build (when not cached) and two starts
+pytestmark = pytest.mark.timeout(900)
+
 
 @pytest.fixture(params=VERSIONS)
 def server(request: pytest.FixtureRequest, kuma_servers: dict[str, KumaServer]) -> KumaServer:

@@ -25,7 +25,7 @@ SECTIONS: list[tuple[str, str, str]] = [
     ("Resilience", "resilience", "The primitives a host composes (see the Resilience guide)."),
     ("Plex", "plex", "Plex Media Server and plex.tv sign-in."),
     ("Overseerr / Jellyseerr / Seerr", "overseerr", "Requests, media, issues, users."),
-    ("Uptime Kuma", "uptime_kuma", "Status pages, badges, pushes, metrics."),
+    ("Uptime Kuma", "uptime_kuma", "Status pages, pushes, metrics; the socket.io admin API."),
     ("qBittorrent", "qbittorrent", "The WebUI API v2."),
     ("Prowlarr", "prowlarr", "Indexers, search, grab, and choosing a release."),
     ("Downloads", "ytdlp", "yt-dlp in a child process."),
@@ -52,6 +52,7 @@ EXTRA: dict[str, list[str]] = {
         "medianest_sdk.qbittorrent.models.Seconds",
     ],
     "prowlarr": ["medianest_sdk.prowlarr.adapter.HISTORY_EVENTS"],
+    "uptime_kuma": ["medianest_sdk.uptime_kuma.models.CertDays"],
     "resilience": [
         "medianest_sdk.resilience.cache.INVALIDATE_CHUNK",
         "medianest_sdk.resilience.limiter.Strategy",

@@ -188,13 +188,13 @@ class UptimeKumaAdmin:
             the session's token before any call is sent.
         max_buffer: Events a :meth:`events` stream holds unread before it overflows.
 
-    Errors every call may raise:
-        ConnectError: not connected within ``timeout`` (nothing was sent); ``method`` is
-            ``"EMIT"`` and ``url`` the server's URL.
-        RequestTimeout: the server did not answer within ``timeout`` (``phase="ack"``); the
-            call may or may not have taken effect.
-        CallRejectedError: the server answered ``ok: false`` (``reason`` says why).
-        DecodeError: the answer does not have the expected shape.
+    Raises:
+        ConnectError: (any call) not connected within ``timeout`` (nothing was sent);
+            ``method`` is ``"EMIT"`` and ``url`` the server's URL.
+        RequestTimeout: (any call) the server did not answer within ``timeout``
+            (``phase="ack"``); the call may or may not have taken effect.
+        CallRejectedError: (any call) the server answered ``ok: false`` (``reason`` says why).
+        DecodeError: (any call) the answer does not have the expected shape.
     """
 
     def __init__(
