@@ -296,6 +296,10 @@ def _example(cls: type[errors.MediaNestError]) -> errors.MediaNestError:
         return cls("m", key="PLEX_TOKEN")
     if issubclass(cls, errors.UnsupportedByServerError):
         return cls("m", feature="blocklist", service="overseerr")
+    if issubclass(cls, errors.CallRejectedError):
+        return cls("m", call="login", reason="authIncorrectCreds", service="uptime-kuma")
+    if issubclass(cls, errors.StreamOverflowError):
+        return cls("m", dropped=7, service="uptime-kuma")
     return cls("m", service="svc")
 
 

@@ -304,8 +304,13 @@ async def test_status_pages_and_incidents(server: KumaServer) -> None:
             footer_text="run by us",
             groups=[StatusPageGroup(name="Services", monitor_ids=[a, b])],
         )
-        await kuma.save_status_page(slug, title="Home lab")  # groups kept
+        tag = await kuma.add_tag(name("tier"), "#00ff00")
+        await kuma.add_monitor_tag(a, tag.id, "gold")
+        await kuma.save_status_page(slug, title="Home lab", show_tags=True)  # groups kept
         page = await http.status_page(slug, fresh=True)
+        shown = page.groups[0].monitors[0]
+        assert [(t.name, t.value) for t in shown.tags] == [(tag.name, "gold")]
+        assert page.config.show_tags
         assert (page.config.title, page.config.description, page.config.footer_text) == (
             "Home lab",
             "All our services",
@@ -332,6 +337,7 @@ async def test_status_pages_and_incidents(server: KumaServer) -> None:
         assert time.monotonic() - started < 5
         await kuma.delete_monitor(a)
         await kuma.delete_monitor(b)
+        await kuma.delete_tag(tag.id)
 
 
 async def test_unknown_slug_is_fast_and_not_an_outage(server: KumaServer) -> None:
