@@ -467,3 +467,24 @@ def test_the_admin_example(server: KumaServer) -> None:
     assert lines[0] == f"connected to Uptime Kuma {server.version}"
     assert lines[2] == "heartbeat: UP 'backup finished' 42.5 ms"
     assert lines[3:] == ["heartbeats in the last hour: 1", "paused: active=False", "deleted"]
+
+
+def test_blocking_twin(server: KumaServer) -> None:
+    """``medianest_sdk.sync.UptimeKumaAdmin`` (for scripts and WSGI apps, like uptime-kuma-api):
+    the same calls without ``await``; the event stream is a generator."""
+    from medianest_sdk import sync
+
+    assert server.token is not None
+    with sync.UptimeKumaAdmin(server.url) as kuma, sync.UptimeKumaAdapter(server.url) as http:
+        kuma.login_by_token(server.token)
+        assert kuma.version == server.version
+        spec = PushMonitor(name=name("blocking"), interval=60)
+        monitor_id = kuma.add_monitor(spec)
+        with kuma.events() as events:
+            http.push(spec.push_token, msg="from a script")
+            for event in events:
+                if isinstance(event, HeartbeatEvent) and event.monitor_id == monitor_id:
+                    assert event.heartbeat.msg == "from a script"
+                    break
+        kuma.delete_monitor(monitor_id)
+        assert monitor_id not in kuma.monitors()

@@ -35,6 +35,8 @@ TWINS: list[tuple[str, str]] = [
     ("medianest_sdk.plex.notifications", "NotificationStream"),
     ("medianest_sdk.overseerr.adapter", "OverseerrAdapter"),
     ("medianest_sdk.uptime_kuma.adapter", "UptimeKumaAdapter"),
+    ("medianest_sdk.uptime_kuma.admin", "UptimeKumaAdmin"),
+    ("medianest_sdk.uptime_kuma.admin", "KumaEventStream"),
     ("medianest_sdk.qbittorrent.adapter", "QBittorrentAdapter"),
     ("medianest_sdk.prowlarr.adapter", "ProwlarrAdapter"),
     ("medianest_sdk.ytdlp.runner", "YtDlpRunner"),
@@ -52,7 +54,8 @@ HTTPX = {  # the names medianest_sdk.http re-exports, so no twin mentions httpx
     "httpx.AsyncBaseTransport": "AsyncTransport",
     "httpx.Response": "Response",
 }
-NO_INIT = {"DownloadJob", "NotificationStream"}  # made by YtDlpRunner.download, never by hand
+# made by another object (YtDlpRunner.download, PlexAdapter.notifications...), never by hand
+NO_INIT = {"DownloadJob", "NotificationStream", "KumaEventStream"}
 SKIP = {"__init_subclass__", "__repr__", "adopt", "websocket"}
 TYPING = {
     "Any",

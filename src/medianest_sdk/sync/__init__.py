@@ -32,6 +32,7 @@ from ._twins import (
     DownloadJob,
     DownloadQueue,
     HealthMonitor,
+    KumaEventStream,
     NotificationStream,
     OverseerrAdapter,
     PlexAdapter,
@@ -41,6 +42,7 @@ from ._twins import (
     ServiceClient,
     Services,
     UptimeKumaAdapter,
+    UptimeKumaAdmin,
     WebhookVerifier,
     YtDlpRunner,
 )
@@ -50,6 +52,7 @@ __all__ = [
     "DownloadJob",
     "DownloadQueue",
     "HealthMonitor",
+    "KumaEventStream",
     "NotificationStream",
     "OverseerrAdapter",
     "PlexAdapter",
@@ -60,6 +63,7 @@ __all__ = [
     "Services",
     "Twin",
     "UptimeKumaAdapter",
+    "UptimeKumaAdmin",
     "WebhookVerifier",
     "YtDlpRunner",
 ]

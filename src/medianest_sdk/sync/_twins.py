@@ -109,13 +109,27 @@ from medianest_sdk.services import (
 )
 from medianest_sdk.services import Services as _Services
 from medianest_sdk.sync.runtime import Twin, call, enter, iterate, unwrap, unwrap_any
+from medianest_sdk.uptime_kuma import MonitorSpec
 from medianest_sdk.uptime_kuma.adapter import BadgeKind
 from medianest_sdk.uptime_kuma.adapter import UptimeKumaAdapter as _UptimeKumaAdapter
+from medianest_sdk.uptime_kuma.admin import KumaEvent
+from medianest_sdk.uptime_kuma.admin import KumaEventStream as _KumaEventStream
+from medianest_sdk.uptime_kuma.admin import UptimeKumaAdmin as _UptimeKumaAdmin
 from medianest_sdk.uptime_kuma.models import (
+    Heartbeat,
+    Incident,
     IncidentHistory,
     MonitorHeartbeats,
     MonitorMetrics,
     StatusPage,
+)
+from medianest_sdk.uptime_kuma.monitors import (
+    MaintenanceSpec,
+    MaintenanceWindow,
+    Monitor,
+    Notification,
+    StatusPageGroup,
+    Tag,
 )
 from medianest_sdk.webhooks import HeaderInput, WebhookEvent, WebhookSource
 from medianest_sdk.webhooks.verify import (
@@ -138,6 +152,7 @@ __all__ = [
     "DownloadJob",
     "DownloadQueue",
     "HealthMonitor",
+    "KumaEventStream",
     "NotificationStream",
     "OverseerrAdapter",
     "PlexAdapter",
@@ -147,6 +162,7 @@ __all__ = [
     "ServiceClient",
     "Services",
     "UptimeKumaAdapter",
+    "UptimeKumaAdmin",
     "WebhookVerifier",
     "YtDlpRunner",
 ]
@@ -1946,6 +1962,422 @@ class UptimeKumaAdapter(Twin):
             label: The badge's label text instead of the default.
         """
         return call(lambda: self._async.status_page_badge(unwrap(slug), label=unwrap(label)))
+
+
+class UptimeKumaAdmin(Twin):
+    """Blocking twin of :class:`medianest_sdk.UptimeKumaAdmin`: the same arguments, return
+    types and exceptions, without ``await`` (see :mod:`medianest_sdk.sync`).
+
+    An admin client for one Uptime Kuma server over socket.io (1.23.x and 2.x).
+    """
+
+    _async: _UptimeKumaAdmin
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float = 10.0,
+        reconnect_delay: float = 1.0,
+        reconnect_delay_max: float = 30.0,
+        max_buffer: int = 1000,
+    ) -> None:
+        self._async = call(
+            _make(
+                lambda: _UptimeKumaAdmin(
+                    unwrap(base_url),
+                    timeout=unwrap(timeout),
+                    reconnect_delay=unwrap(reconnect_delay),
+                    reconnect_delay_max=unwrap(reconnect_delay_max),
+                    max_buffer=unwrap(max_buffer),
+                )
+            )
+        )
+
+    @classmethod
+    def _wrap(cls, inner: _UptimeKumaAdmin) -> UptimeKumaAdmin:
+        twin = cls.__new__(cls)
+        twin._async = inner
+        return twin
+
+    def __enter__(self) -> UptimeKumaAdmin:
+        """Enter the async context manager (in one task on the loop)."""
+        self._context = enter(self._async)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        """Leave it, in the task that entered it."""
+        self._context.__exit__(*exc)
+
+    def aclose(self) -> None:
+        """Disconnect and end every :meth:`events` stream (idempotent)."""
+        return call(lambda: self._async.aclose())
+
+    def add_docker_host(
+        self, name: str, daemon: str, *, type: Literal["socket", "tcp"] = "socket"
+    ) -> int:
+        """Register a docker host for :class:`DockerMonitor` (``daemon``: a socket path such
+        as ``"/var/run/docker.sock"``, or ``"tcp://host:2375"``). ``addDockerHost``; the
+        server does not connect to it until a monitor uses it.
+
+        Returns:
+            The docker host's id.
+        """
+        return call(
+            lambda: self._async.add_docker_host(unwrap(name), unwrap(daemon), type=unwrap(type))
+        )
+
+    def add_maintenance(self, spec: MaintenanceSpec, monitor_ids: Sequence[int] = ()) -> int:
+        """Add a maintenance window, covering ``monitor_ids``. ``addMaintenance`` (then
+        ``addMonitorMaintenance``).
+
+        Returns:
+            The window's id.
+
+        Raises:
+            ValueError: ``spec`` lacks a field its strategy needs (nothing is sent).
+            CallRejectedError: the server refused it (an invalid date or cron expression).
+        """
+        return call(lambda: self._async.add_maintenance(unwrap(spec), unwrap(monitor_ids)))
+
+    def add_monitor(self, spec: MonitorSpec) -> int:
+        """Add a monitor; it starts at once unless ``spec.active`` is false. ``add``.
+
+        Returns:
+            The new monitor's id.
+
+        Raises:
+            CallRejectedError: the server refused a field (1.23: an interval under 20 s).
+        """
+        return call(lambda: self._async.add_monitor(unwrap(spec)))
+
+    def add_monitor_tag(self, monitor_id: int, tag_id: int, value: str = "") -> None:
+        """Put a tag on a monitor, with an optional value. ``addMonitorTag``."""
+        return call(
+            lambda: self._async.add_monitor_tag(unwrap(monitor_id), unwrap(tag_id), unwrap(value))
+        )
+
+    def add_notification(
+        self,
+        name: str,
+        type: str,
+        settings: Mapping[str, Any] | None = None,
+        *,
+        is_default: bool = False,
+        apply_existing: bool = False,
+    ) -> int:
+        """Create a notification. ``addNotification``.
+
+        Args:
+            name: Its name.
+            type: The provider as Kuma names it (``"webhook"``, ``"discord"``, ``"ntfy"``...).
+            settings: The provider's fields as the web UI sends them (``{"webhookURL": ...,
+                "webhookContentType": "json"}``). They may hold secrets: they are sent, never
+                logged or kept.
+            is_default: Enable it on new monitors.
+            apply_existing: Enable it on every existing monitor now.
+
+        Returns:
+            The notification's id.
+        """
+        return call(
+            lambda: self._async.add_notification(
+                unwrap(name),
+                unwrap(type),
+                unwrap(settings),
+                is_default=unwrap(is_default),
+                apply_existing=unwrap(apply_existing),
+            )
+        )
+
+    def add_status_page(self, title: str, slug: str) -> None:
+        """Create a status page (slug: lower-case letters, digits and ``-``). ``addStatusPage``.
+
+        Raises:
+            CallRejectedError: the slug is taken or invalid.
+        """
+        return call(lambda: self._async.add_status_page(unwrap(title), unwrap(slug)))
+
+    def add_tag(self, name: str, color: str = "#2563eb") -> Tag:
+        """Create a tag (``color`` as ``"#RRGGBB"``). ``addTag``."""
+        return call(lambda: self._async.add_tag(unwrap(name), unwrap(color)))
+
+    def call(self, event: str, *args: Any, timeout: float | None = None) -> Any:
+        """Send any socket.io call and return the server's raw answer (its ack): the way to
+        reach handlers this class does not wrap (``getSettings``, ``addAPIKey``...).
+
+        Args:
+            event: The handler's name.
+            args: Its arguments (JSON values), in order, without the callback.
+            timeout: Seconds, instead of the client's ``timeout``.
+
+        Raises:
+            ConnectError, RequestTimeout: see the class.
+        """
+        return call(lambda: self._async.call(unwrap(event), *args, timeout=unwrap(timeout)))
+
+    def connect(self) -> None:
+        """Open the connection and wait for the server's ``info`` event (2.x drops anything
+        sent before it). Idempotent.
+
+        Raises:
+            ConnectError: the server could not be reached within ``timeout``.
+        """
+        return call(lambda: self._async.connect())
+
+    def delete_maintenance(self, maintenance_id: int) -> None:
+        """Delete a maintenance window. ``deleteMaintenance``."""
+        return call(lambda: self._async.delete_maintenance(unwrap(maintenance_id)))
+
+    def delete_monitor(self, monitor_id: int, *, delete_children: bool = False) -> None:
+        """Delete a monitor and its heartbeats. ``deleteMonitor``.
+
+        Args:
+            delete_children: For a group on 2.x: delete its monitors too (otherwise they are
+                moved out of the group). 1.23 always moves them out.
+        """
+        return call(
+            lambda: self._async.delete_monitor(
+                unwrap(monitor_id), delete_children=unwrap(delete_children)
+            )
+        )
+
+    def delete_notification(self, notification_id: int) -> None:
+        """Delete a notification. ``deleteNotification``."""
+        return call(lambda: self._async.delete_notification(unwrap(notification_id)))
+
+    def delete_status_page(self, slug: str) -> None:
+        """Delete a status page with its incidents. ``deleteStatusPage``."""
+        return call(lambda: self._async.delete_status_page(unwrap(slug)))
+
+    def delete_tag(self, tag_id: int) -> None:
+        """Delete a tag (and remove it from every monitor). ``deleteTag``."""
+        return call(lambda: self._async.delete_tag(unwrap(tag_id)))
+
+    def edit_monitor(self, monitor_id: int, **changes: Any) -> None:
+        """Change some fields of a monitor, keeping the others. ``getMonitor`` then
+        ``editMonitor`` (which takes the whole monitor).
+
+        Args:
+            changes: Fields by the names the monitor classes use (``name=``, ``interval=``,
+                ``url=``, ``notification_ids=[1, 2]``, ``parent=``...).
+
+        Raises:
+            TypeError: a name no monitor type has.
+            CallRejectedError: no such monitor, or a value the server refused.
+        """
+        return call(lambda: self._async.edit_monitor(unwrap(monitor_id), **changes))
+
+    def events(self) -> KumaEventStream:
+        """The heartbeat and uptime stream: ``async with kuma.events() as events: async for
+        event in events: ...``. Yields :class:`HeartbeatEvent` (socket.io ``heartbeat``)
+        and :class:`UptimeEvent` (``uptime``) for every monitor of the logged-in user.
+        A pushed event that does not fit is skipped with a warning on the
+        ``medianest_sdk.uptime_kuma`` logger.
+        """
+        return KumaEventStream._wrap(call(_make(lambda: self._async.events())))
+
+    def login(self, username: str, password: str | Secret, *, totp: str | None = None) -> Secret:
+        """Log in with a username and password (and the current 2FA code when 2FA is on).
+        ``login``.
+
+        Returns:
+            The session token (a JWT) as a :class:`Secret`: persist it (encrypted, e.g. with
+            :class:`~medianest_sdk.TokenVault`) and use :meth:`login_by_token` next time. It is
+            also what the client logs in with again after a reconnect.
+
+        Raises:
+            CallRejectedError: ``reason`` ``"authIncorrectCreds"``, ``"tokenRequired"``
+                (pass ``totp=``), ``"authInvalidToken"`` (a wrong 2FA code), or a rate limit.
+        """
+        return call(
+            lambda: self._async.login(unwrap(username), unwrap(password), totp=unwrap(totp))
+        )
+
+    def login_by_token(self, token: str | Secret) -> None:
+        """Log in with a token :meth:`login` returned earlier. ``loginByToken``.
+
+        Raises:
+            CallRejectedError: the token is invalid, or the password changed since
+                (``reason="authInvalidToken"``).
+        """
+        return call(lambda: self._async.login_by_token(unwrap(token)))
+
+    def maintenances(self) -> list[MaintenanceWindow]:
+        """Every maintenance window. ``getMaintenanceList`` (pushes ``maintenanceList``)."""
+        return call(lambda: self._async.maintenances())
+
+    @property
+    def major(self) -> int:
+        """The server's major version (1 or 2).
+
+        Raises:
+            RuntimeError: not logged in yet (the version is unknown until then).
+        """
+        return self._async.major
+
+    def monitor(self, monitor_id: int) -> Monitor:
+        """One monitor. ``getMonitor``.
+
+        Raises:
+            CallRejectedError: no such monitor, or not this user's (``reason="notFound"``).
+        """
+        return call(lambda: self._async.monitor(unwrap(monitor_id)))
+
+    def monitor_beats(self, monitor_id: int, hours: float = 24) -> list[Heartbeat]:
+        """A monitor's heartbeats of the last ``hours``, oldest first. ``getMonitorBeats``."""
+        return call(lambda: self._async.monitor_beats(unwrap(monitor_id), unwrap(hours)))
+
+    def monitors(self) -> dict[int, Monitor]:
+        """Every monitor of the logged-in user, by id. ``getMonitorList`` (the server pushes
+        ``monitorList`` before it answers).
+        """
+        return call(lambda: self._async.monitors())
+
+    def need_setup(self) -> bool:
+        """Whether the server is fresh (no user yet): then call :meth:`setup`. ``needSetup``."""
+        return call(lambda: self._async.need_setup())
+
+    def notifications(self) -> list[Notification]:
+        """Every notification of the user, as the server last pushed them (``notificationList``:
+        at login and after every change). Attach one to a monitor with
+        ``edit_monitor(id, notification_ids=[...])`` or the ``notification_ids`` of a spec.
+        """
+        return call(lambda: self._async.notifications())
+
+    def pause_maintenance(self, maintenance_id: int) -> None:
+        """Deactivate a maintenance window. ``pauseMaintenance``."""
+        return call(lambda: self._async.pause_maintenance(unwrap(maintenance_id)))
+
+    def pause_monitor(self, monitor_id: int) -> None:
+        """Stop checking a monitor (``active`` becomes false). ``pauseMonitor``."""
+        return call(lambda: self._async.pause_monitor(unwrap(monitor_id)))
+
+    def post_incident(
+        self, slug: str, title: str, content: str, *, style: str = "primary"
+    ) -> Incident:
+        """Pin an incident on a status page (``style``: ``"info"``, ``"warning"``,
+        ``"danger"``, ``"primary"``, ``"light"``, ``"dark"``). ``postIncident``.
+        """
+        return call(
+            lambda: self._async.post_incident(
+                unwrap(slug), unwrap(title), unwrap(content), style=unwrap(style)
+            )
+        )
+
+    def remove_monitor_tag(self, monitor_id: int, tag_id: int, value: str = "") -> None:
+        """Take a tag (with this value) off a monitor. ``deleteMonitorTag``."""
+        return call(
+            lambda: self._async.remove_monitor_tag(
+                unwrap(monitor_id), unwrap(tag_id), unwrap(value)
+            )
+        )
+
+    def resume_maintenance(self, maintenance_id: int) -> None:
+        """Activate a paused maintenance window. ``resumeMaintenance``."""
+        return call(lambda: self._async.resume_maintenance(unwrap(maintenance_id)))
+
+    def resume_monitor(self, monitor_id: int) -> None:
+        """Start checking a paused monitor again. ``resumeMonitor``."""
+        return call(lambda: self._async.resume_monitor(unwrap(monitor_id)))
+
+    def save_status_page(
+        self,
+        slug: str,
+        *,
+        title: str | None = None,
+        description: str | None = None,
+        footer_text: str | None = None,
+        show_tags: bool | None = None,
+        show_powered_by: bool | None = None,
+        show_certificate_expiry: bool | None = None,
+        groups: Sequence[StatusPageGroup] | None = None,
+    ) -> None:
+        """Change a status page, keeping what is not given. ``getStatusPage`` then
+        ``saveStatusPage`` (which takes the whole page).
+
+        Args:
+            groups: The page's monitor groups, in order, replacing the current ones; ``None``
+                keeps them (read from ``GET /api/status-page/{slug}``).
+
+        Raises:
+            CallRejectedError: no such page.
+        """
+        return call(
+            lambda: self._async.save_status_page(
+                unwrap(slug),
+                title=unwrap(title),
+                description=unwrap(description),
+                footer_text=unwrap(footer_text),
+                show_tags=unwrap(show_tags),
+                show_powered_by=unwrap(show_powered_by),
+                show_certificate_expiry=unwrap(show_certificate_expiry),
+                groups=unwrap(groups),
+            )
+        )
+
+    def set_maintenance_monitors(self, maintenance_id: int, monitor_ids: Sequence[int]) -> None:
+        """Set the monitors a maintenance window covers (replacing the list).
+        ``addMonitorMaintenance``.
+        """
+        return call(
+            lambda: self._async.set_maintenance_monitors(
+                unwrap(maintenance_id), unwrap(monitor_ids)
+            )
+        )
+
+    def setup(self, username: str, password: str | Secret) -> None:
+        """First-run setup of a fresh server: create the admin user. ``setup``.
+
+        Raises:
+            CallRejectedError: the server already has a user, or the password rates "Too weak"
+                (``reason="passwordTooWeak"`` on 2.x).
+        """
+        return call(lambda: self._async.setup(unwrap(username), unwrap(password)))
+
+    def tags(self) -> list[Tag]:
+        """Every tag. ``getTags``."""
+        return call(lambda: self._async.tags())
+
+    def unpin_incident(self, slug: str) -> None:
+        """Unpin the page's pinned incident. ``unpinIncident``."""
+        return call(lambda: self._async.unpin_incident(unwrap(slug)))
+
+    @property
+    def version(self) -> str | None:
+        """The server's version (``"2.5.3"``), known after login (the server sends it then)."""
+        return self._async.version
+
+
+class KumaEventStream(Twin):
+    """Blocking twin of :class:`medianest_sdk.KumaEventStream`: the same arguments, return
+    types and exceptions, without ``await`` (see :mod:`medianest_sdk.sync`).
+
+    Heartbeats and uptime ratios pushed by the server, as they come: an async context manager
+    (the subscription starts on entry, so nothing between entering and the first ``async for``
+    step is missed) and an async iterator of :data:`KumaEvent`.
+    """
+
+    _async: _KumaEventStream
+
+    @classmethod
+    def _wrap(cls, inner: _KumaEventStream) -> KumaEventStream:
+        twin = cls.__new__(cls)
+        twin._async = inner
+        return twin
+
+    def __enter__(self) -> KumaEventStream:
+        """Enter the async context manager (in one task on the loop)."""
+        self._context = enter(self._async)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        """Leave it, in the task that entered it."""
+        self._context.__exit__(*exc)
+
+    def __iter__(self) -> Iterator[KumaEvent]:
+        """The async iteration as a generator (leaving it early closes it)."""
+        return iterate(lambda: self._async.__aiter__())
 
 
 class QBittorrentAdapter(Twin):

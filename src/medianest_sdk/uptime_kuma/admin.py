@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any, Literal, Self, TypeVar
 
 import anyio
@@ -136,7 +136,7 @@ class KumaEventStream:
             with anyio.CancelScope(shield=True):
                 await _run(drop)
 
-    def __aiter__(self) -> Self:
+    def __aiter__(self) -> AsyncIterator[KumaEvent]:
         return self
 
     async def __anext__(self) -> KumaEvent:
