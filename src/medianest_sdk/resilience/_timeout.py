@@ -7,9 +7,9 @@ native cancel scope.
 
 from __future__ import annotations
 
-import asyncio
+import sys
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import anyio
 
@@ -21,7 +21,8 @@ T = TypeVar("T")
 async def within(seconds: float, fn: Callable[[], Awaitable[T]], phase: str) -> T:
     """Await ``fn()``; raise :class:`PipelineTimeout` (``phase``) if it takes longer than
     ``seconds``. A timeout raised inside ``fn`` by an inner deadline passes through as is."""
-    if _in_asyncio_task():
+    asyncio = sys.modules.get("asyncio")  # not imported: not in an asyncio task (trio)
+    if asyncio is not None and _in_asyncio_task(asyncio):
         deadline = asyncio.timeout(seconds)
         try:
             async with deadline:
@@ -36,7 +37,7 @@ async def within(seconds: float, fn: Callable[[], Awaitable[T]], phase: str) -> 
     raise PipelineTimeout(phase, seconds)
 
 
-def _in_asyncio_task() -> bool:
+def _in_asyncio_task(asyncio: Any) -> bool:
     try:
         return asyncio.current_task() is not None
     except RuntimeError:  # no asyncio loop running: trio
