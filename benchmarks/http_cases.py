@@ -328,6 +328,10 @@ def import_time(rounds: int) -> Rows:
         "python -c pass": "pass",
         "import httpx": "import httpx",
         "import medianest_sdk": "import medianest_sdk",
+        "usable import: ServiceClient, ResiliencePipeline, RateLimiter, CircuitBreaker": (
+            "import medianest_sdk as mn; mn.ServiceClient; mn.ResiliencePipeline; "
+            "mn.RateLimiter; mn.CircuitBreaker"
+        ),
         "import medianest_sdk + PlexAdapter, ResiliencePipeline": (
             "import medianest_sdk as mn; mn.PlexAdapter; mn.ResiliencePipeline"
         ),
