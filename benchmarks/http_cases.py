@@ -30,13 +30,13 @@ Rows = list[dict[str, Any]]
 LIMITS = httpx.Limits(max_connections=10, max_keepalive_connections=10)
 
 
-def full_pipeline(timeouts: bool = False) -> mn.ResiliencePipeline:
+def full_pipeline(timeouts: bool = False, concurrent: int = 10) -> mn.ResiliencePipeline:
     return mn.ResiliencePipeline(
         cache=mn.MemoryCache(max_entries=100_000),
         retry=mn.RetryPolicy(attempts=3),
         breaker=mn.CircuitBreaker("bench"),
         limiter=mn.RateLimiter("1000000/second"),
-        bulkhead=mn.Bulkhead(10),
+        bulkhead=mn.Bulkhead(concurrent),
         timeout=10.0 if timeouts else None,
         attempt_timeout=5.0 if timeouts else None,
     )
@@ -99,6 +99,48 @@ async def pipeline_vs_raw(url: str, rounds: int) -> Rows:
     prom.detach()
     otel.detach()
     return report(results, "raw httpx get + json()")
+
+
+async def pipeline_on(url: str, rounds: int, backend: str) -> Rows:
+    """The full pipeline (cache miss) vs raw httpx on ``backend``, 1 and 100 requests at a
+    time (a call of the 100 side is 100 concurrent GETs through the same 10-connection pool)."""
+    print(f"\n# 1c. the full pipeline vs raw httpx on {backend}, 1 and 100 at a time")
+    counter = iter(range(10**9))
+    async with (
+        httpx.AsyncClient(limits=LIMITS) as raw,
+        mn.ServiceClient("bench", url, pipeline=full_pipeline(concurrent=100)) as ours,
+    ):
+
+        async def raw_get() -> Any:
+            response = await raw.get(f"{url}/json")
+            return response.json()
+
+        async def ours_get() -> Any:
+            return await ours.get_json("/json", params={"n": next(counter)}, cache=True)
+
+        def hundred(get: Callable[[], Coroutine[Any, Any, Any]]) -> Callable[[], Any]:
+            async def burst() -> None:
+                async with anyio.create_task_group() as tg:
+                    for _ in range(100):
+                        tg.start_soon(get)
+
+            return burst
+
+        one = [
+            Side(f"raw httpx get + json() ({backend}, 1 at a time)", raw_get),
+            Side(f"pipeline ({backend}, 1 at a time)", ours_get),
+        ]
+        many = [
+            Side(f"raw httpx get + json() ({backend}, 100 at a time)", hundred(raw_get)),
+            Side(f"pipeline ({backend}, 100 at a time)", hundred(ours_get)),
+        ]
+        rows = report(
+            await run_case("http", one, rounds=max(15, rounds), iterations=50), one[0].name
+        )
+        rows += report(
+            await run_case("http", many, rounds=max(7, rounds), iterations=2), many[0].name
+        )
+    return rows
 
 
 async def plex_vs_plexapi(url: str, rounds: int) -> Rows:
@@ -496,7 +538,20 @@ async def run(rounds: int, redis_url: str | None) -> Rows:
     return rows
 
 
+async def backend_cases(rounds: int) -> Rows:
+    with bench_server(2000) as url:
+        return await pipeline_on(url, rounds, "trio" if _on_trio() else "asyncio")
+
+
+def _on_trio() -> bool:
+    import sniffio
+
+    return sniffio.current_async_library() == "trio"
+
+
 def main(rounds: int = 7) -> Rows:
     with redis_server() as url:
         rows: Rows = anyio.run(run, rounds, url)
+    rows += anyio.run(backend_cases, rounds)
+    rows += anyio.run(backend_cases, rounds, backend="trio")
     return rows + import_time(rounds)

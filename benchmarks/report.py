@@ -24,6 +24,10 @@ START, END = "<!-- results:start -->", "<!-- results:end -->"
 # side -> (comparison, number, unit). "ratio": of the row's baseline; "ms": the row's own value.
 TARGETS: dict[str, tuple[str, float, str]] = {
     "pipeline: cache miss, retry, breaker, limiter, bulkhead": ("<=", 1.05, "ratio"),
+    "pipeline (asyncio, 1 at a time)": ("<=", 1.05, "ratio"),
+    "pipeline (trio, 1 at a time)": ("<=", 1.05, "ratio"),
+    "pipeline (asyncio, 100 at a time)": ("<=", 1.05, "ratio"),
+    "pipeline (trio, 100 at a time)": ("<=", 1.05, "ratio"),
     "PlexAdapter.library_sections() cache hit": ("<=", 0.05, "ratio"),
     "PlexAdapter.section_items(size=100) cache hit": ("<=", 0.05, "ratio"),
     "PlexAdapter": ("<=", 0.5, "ratio"),
