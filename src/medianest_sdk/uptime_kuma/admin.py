@@ -262,8 +262,15 @@ class UptimeKumaAdmin:
 
     # -- connection ----------------------------------------------------------------------
 
-    def _error_url(self) -> str:
-        return redact_url(self.url)
+    def _not_connected(self, message: str) -> ConnectError:
+        """Nothing was sent (``ConnectError`` is retry-safe)."""
+        return ConnectError(message, service=SERVICE, method="EMIT", url=redact_url(self.url))
+
+    def _no_answer(self, message: str) -> RequestTimeout:
+        """Sent (or maybe sent), never answered."""
+        return RequestTimeout(
+            message, service=SERVICE, method="EMIT", url=redact_url(self.url), phase="ack"
+        )
 
     async def connect(self) -> None:
         """Open the connection and wait for the server's ``info`` event (2.x drops anything
@@ -309,12 +316,9 @@ class UptimeKumaAdmin:
             await asyncio.wait_for(self._ready.wait(), self.timeout)
         except (socketio.exceptions.ConnectionError, TimeoutError, OSError) as exc:
             await sio.disconnect()
-            raise ConnectError(
+            raise self._not_connected(
                 f"could not connect to Uptime Kuma's socket.io within {self.timeout:g} s "
                 f"({type(exc).__name__}); is the server up at this URL?",
-                service=SERVICE,
-                method="EMIT",
-                url=self._error_url(),
             ) from None
         self._sio = sio
 
@@ -349,12 +353,8 @@ class UptimeKumaAdmin:
         try:
             await asyncio.wait_for(pushed.wait(), self.timeout)
         except TimeoutError:
-            raise RequestTimeout(
+            raise self._no_answer(
                 f"Uptime Kuma did not send {name!r} within {self.timeout:g} s after login",
-                service=SERVICE,
-                method="EMIT",
-                url=self._error_url(),
-                phase="ack",
             ) from None
 
     async def _on_disconnect(self, *_: Any) -> None:
@@ -505,12 +505,9 @@ class UptimeKumaAdmin:
         try:
             await asyncio.wait_for(ready.wait(), timeout)
         except TimeoutError:
-            raise ConnectError(
+            raise self._not_connected(
                 f"not connected to Uptime Kuma within {timeout:g} s (reconnecting); "
                 f"{event!r} was not sent",
-                service=SERVICE,
-                method="EMIT",
-                url=self._error_url(),
             ) from None
         if self._relogin_error is not None and event not in ("login", "loginByToken", "setup"):
             raise self._relogin_error
@@ -520,20 +517,13 @@ class UptimeKumaAdmin:
         try:
             return await sio.call(event, data, timeout=max(deadline - loop.time(), 0.001))
         except socketio.exceptions.TimeoutError:
-            raise RequestTimeout(
+            raise self._no_answer(
                 f"Uptime Kuma did not answer {event!r} within {timeout:g} s",
-                service=SERVICE,
-                method="EMIT",
-                url=self._error_url(),
-                phase="ack",
             ) from None
         except (socketio.exceptions.SocketIOError, OSError) as exc:
-            raise ConnectError(
+            raise self._not_connected(
                 f"the connection to Uptime Kuma dropped before {event!r} was sent "
                 f"({type(exc).__name__})",
-                service=SERVICE,
-                method="EMIT",
-                url=self._error_url(),
             ) from None
 
     def _rejected(self, event: str, reply: Any) -> CallRejectedError:
