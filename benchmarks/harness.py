@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 import statistics
 import sys
@@ -101,5 +102,6 @@ def write_json(rows: list[dict[str, Any]], path: Path) -> None:
         "platform": platform.platform(),
         "machine": platform.machine(),
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "cpus": os.cpu_count(),
     }
     path.write_text(json.dumps({"meta": meta, "results": rows}, indent=2))

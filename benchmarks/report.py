@@ -120,9 +120,15 @@ def table(data: dict[str, Any]) -> str:
         )
     meta = data["meta"]
     lines.append("")
-    lines.append(
-        f"Run {meta['when']} on {meta['platform']} ({meta['machine']}), Python {meta['python']}."
-    )
+    run = f"Run {meta['when']} on {meta['platform']} ({meta['machine']}), Python {meta['python']}"
+    loads = [row["load_1m"] for row in data["results"] if "load_1m" in row]
+    if loads:
+        cpus = meta.get("cpus")
+        run += (
+            f"; load average (1 min) after each group of cases {min(loads):.2f}-{max(loads):.2f}"
+            + (f" on {cpus} cores" if cpus else "")
+        )
+    lines.append(run + ".")
     return "\n".join(lines)
 
 

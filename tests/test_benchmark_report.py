@@ -61,3 +61,14 @@ def test_millisecond_targets() -> None:
     got = verdicts(report.table(data(lag, held)))
     assert got["2 yt-dlp downloads (vs target 50 ms)"] == "yes"
     assert got["invalidate: 20,000 (vs idle loop)"] == "**no**"  # held the loop 12.5 ms > 10
+
+
+def test_the_load_is_reported() -> None:
+    results = data(
+        {**row("http", "a", "b", 1.0), "load_1m": 0.5},
+        {**row("http", "c", "b", 1.0), "load_1m": 1.75},
+    )
+    results["meta"]["cpus"] = 2
+    assert "load average (1 min) after each group of cases 0.50-1.75 on 2 cores" in (
+        report.table(results)
+    )
