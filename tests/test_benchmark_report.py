@@ -8,7 +8,7 @@ from typing import Any
 from benchmarks import report
 
 
-def row(case: str, side: str, baseline: str, ratio: float, **extra: Any) -> dict[str, Any]:
+def row(case: str, side: str, baseline: str, ratio: float) -> dict[str, Any]:
     return {"case": case, "side": side, "baseline": baseline, "ratio": ratio, "median_us": 10.0}
 
 

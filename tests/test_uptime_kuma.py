@@ -121,7 +121,7 @@ async def test_1_23_unknown_slug_fails_fast_and_does_not_trip_the_breaker(
 
 async def test_1_23_known_slug(respx_mock: respx.MockRouter) -> None:
     probe = server_1_23(respx_mock, "demo")
-    respx_mock.get(f"{BASE}/api/status-page/demo/manifest.json").mock(
+    manifest = respx_mock.get(f"{BASE}/api/status-page/demo/manifest.json").mock(
         return_value=recorded("uptime-kuma", "v1_23_manifest")
     )
     respx_mock.get(f"{BASE}/api/status-page/demo").mock(
@@ -130,8 +130,10 @@ async def test_1_23_known_slug(respx_mock: respx.MockRouter) -> None:
     async with kuma() as k:
         page = await k.status_page("demo", fresh=True)
         await k.status_page("demo", fresh=True)
+        await k.status_page("demo")  # a known page: no second look at its manifest
         with pytest.raises(mn.UnsupportedByServerError):
             await k.incident_history("demo")
+    assert manifest.call_count == 2  # once per fresh call
     [incident] = page.incidents  # 1.23 sends one ``incident``
     assert incident.title == "Disk full"
     assert probe.call_count == 1  # the version is learned once

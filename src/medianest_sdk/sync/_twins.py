@@ -1948,8 +1948,9 @@ class UptimeKumaAdapter(Twin):
 
         Raises:
             NotFoundError: no such status page, at once on both versions (on 1.23.x, which
-                never answers an unknown slug, the page's ``manifest.json`` is asked first). A
-                404 is the caller's error: the breaker does not count it.
+                never answers an unknown slug, the page's ``manifest.json`` is asked first,
+                once per slug; ``fresh=True`` asks again). A 404 is the caller's error: the
+                breaker does not count it.
             DecodeError: the response does not fit.
         """
         return call(lambda: self._async.status_page(unwrap(slug), fresh=unwrap(fresh)))

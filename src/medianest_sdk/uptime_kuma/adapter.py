@@ -97,6 +97,7 @@ class UptimeKumaAdapter(ServiceAdapter):
         self._password = None if password is None else Secret.coerce(password)
         self._major: int | None = None
         self._missing: set[str] = set()
+        self._found: set[str] = set()  # 1.23: slugs whose manifest.json answered
         super().__init__(
             ServiceClient(
                 SERVICE,
@@ -128,21 +129,26 @@ class UptimeKumaAdapter(ServiceAdapter):
                 self._missing.add(slug)
         return self._major
 
-    async def _check_slug(self, slug: str) -> None:
+    async def _check_slug(self, slug: str, *, fresh: bool) -> None:
         """Raise :class:`NotFoundError` at once for a slug the server does not have.
 
         2.x answers an unknown slug with 404 itself. 1.23 never answers it (the request hangs
         until the timeout, and retries and the breaker count it as an outage), so on 1.23 the
-        page's ``manifest.json``, which does answer 404, is asked first.
+        page's ``manifest.json``, which does answer 404, is asked first: once per slug, and
+        again with ``fresh=True``.
         """
         path = f"/api/status-page/{_segment(slug)}"
         major = await self._server_major(slug)
         missing = slug in self._missing
-        if not missing and major == 1:
+        if not missing and major == 1 and (fresh or slug not in self._found):
             response = await self.http.request(
                 "GET", f"{path}/manifest.json", headers=BYPASS, accept=(404,)
             )
             missing = response.status_code == 404
+            if missing:
+                self._found.discard(slug)
+            else:
+                self._found.add(slug)
         self._missing.discard(slug)
         if missing:
             raise NotFoundError(
@@ -164,12 +170,13 @@ class UptimeKumaAdapter(ServiceAdapter):
 
         Raises:
             NotFoundError: no such status page, at once on both versions (on 1.23.x, which
-                never answers an unknown slug, the page's ``manifest.json`` is asked first). A
-                404 is the caller's error: the breaker does not count it.
+                never answers an unknown slug, the page's ``manifest.json`` is asked first,
+                once per slug; ``fresh=True`` asks again). A 404 is the caller's error: the
+                breaker does not count it.
             DecodeError: the response does not fit.
         """
         path = f"/api/status-page/{_segment(slug)}"
-        await self._check_slug(slug)
+        await self._check_slug(slug, fresh=fresh)
         data = await self._get(path, fresh=fresh, ttl=STATUS_PAGE_TTL)
         endpoint = f"GET {path}"
         if not isinstance(data, dict):

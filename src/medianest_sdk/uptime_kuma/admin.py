@@ -14,6 +14,8 @@ thread hop, about 0.1 ms, nothing next to a round trip to the server.
 from __future__ import annotations
 
 import asyncio
+import functools
+import json
 import logging
 import math
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
@@ -83,11 +85,10 @@ class _Json:
 
     @staticmethod
     def dumps(value: Any, **kwargs: Any) -> str:
-        import json
-
         return json.dumps(value, **kwargs)
 
 
+@functools.cache
 def _packet_class() -> type:
     """python-socketio's packet class with :class:`_Json`, for this client only (its ``json=``
     option would change the class every socket.io user in the process shares)."""
@@ -573,8 +574,7 @@ class UptimeKumaAdmin:
             CallRejectedError: the server already has a user, or the password rates "Too weak"
                 (``reason="passwordTooWeak"`` on 2.x).
         """
-        secret = Secret.coerce(password)
-        self._secrets.append(secret)
+        secret = self._remember(password)
         await self._ok("setup", username, secret.reveal())
 
     async def login(
@@ -592,8 +592,7 @@ class UptimeKumaAdmin:
             CallRejectedError: ``reason`` ``"authIncorrectCreds"``, ``"tokenRequired"``
                 (pass ``totp=``), ``"authInvalidToken"`` (a wrong 2FA code), or a rate limit.
         """
-        secret = Secret.coerce(password)
-        self._secrets.append(secret)
+        secret = self._remember(password)
         reply = await self._ok(
             "login", {"username": username, "password": secret.reveal(), "token": totp or ""}
         )
@@ -609,10 +608,16 @@ class UptimeKumaAdmin:
             CallRejectedError: the token is invalid, or the password changed since
                 (``reason="authInvalidToken"``).
         """
-        secret = Secret.coerce(token)
-        self._secrets.append(secret)
+        secret = self._remember(token)
         await self._ok("loginByToken", secret.reveal())
         await _run(lambda: self._logged_in(secret))
+
+    def _remember(self, value: str | Secret) -> Secret:
+        """``value`` as a :class:`Secret`, kept for redacting the server's messages."""
+        secret = Secret.coerce(value)
+        if secret not in self._secrets:
+            self._secrets.append(secret)
+        return secret
 
     async def _logged_in(self, token: Secret) -> Secret:
         self._token = token
