@@ -251,3 +251,110 @@ async def test_a_large_invalidate_yields_and_keeps_what_is_stored_meanwhile() ->
     assert entry is not None and entry.value == "new"
     assert await cache.get("plex:1:/item/0") is None
     assert len(cache) == 2
+
+
+# -- the key index is built by the first invalidate(), while stores go on -----------------------
+
+_KEY = st.text(alphabet="ab/", min_size=1, max_size=4)
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+@settings(max_examples=120, deadline=None)
+@given(
+    initial=st.lists(_KEY, max_size=25),
+    during=st.lists(st.tuples(st.sampled_from(["set", "delete", "get"]), _KEY), max_size=25),
+    prefix=st.text(alphabet="ab/", max_size=2),
+    indexed_before=st.booleans(),
+)
+def test_first_invalidate_builds_the_index_while_the_cache_is_used(
+    backend: str,
+    initial: list[str],
+    during: list[tuple[str, str]],
+    prefix: str,
+    indexed_before: bool,
+) -> None:
+    """Two keys per chunk, so the build and the drop span many checkpoints, with sets, deletes
+    and reads between them: what was stored before the call under the prefix is gone, what was
+    stored meanwhile is kept, and every key left is still reachable by a later invalidate()."""
+    import medianest_sdk.resilience.cache as cache_module
+
+    async def scenario() -> None:
+        cache = mn.MemoryCache(max_entries=1000)
+        if indexed_before:  # the index exists already: stores keep it
+            await cache.invalidate("zzz")
+        stored_meanwhile: set[str] = set()
+        present: set[str] = set()
+        for n, key in enumerate(initial):
+            await cache.set(key, n)
+            present.add(key)
+        started = anyio.Event()
+        dropped: list[int] = []
+
+        async def run_invalidate() -> None:
+            call = cache.invalidate(prefix)
+            started.set()  # the call's first step (it notes what is "before") runs next
+            dropped.append(await call)
+
+        async def use() -> None:
+            await started.wait()
+            for n, (op, key) in enumerate(during):
+                if op == "set":
+                    await cache.set(key, -n)
+                    stored_meanwhile.add(key)
+                    present.add(key)
+                elif op == "delete":
+                    assert await cache.delete(key) == (key in present) or key.startswith(prefix)
+                    present.discard(key)
+                    stored_meanwhile.discard(key)
+                else:
+                    await cache.get(key)
+                await anyio.lowlevel.checkpoint()
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(run_invalidate)
+            tg.start_soon(use)
+        expected = {k for k in present if k in stored_meanwhile or not k.startswith(prefix)}
+        left = {k for k in expected | set(initial) if await cache.get(k) is not None}
+        assert left == expected
+        assert dropped[0] <= len({k for k in initial if k.startswith(prefix)})
+        # the index holds each key left exactly once: a full invalidate empties the cache
+        assert await cache.invalidate("") == len(expected)
+        assert len(cache) == 0
+
+    original = cache_module.INVALIDATE_CHUNK
+    cache_module.INVALIDATE_CHUNK = 2
+    try:
+        anyio.run(scenario, backend=backend)
+    finally:
+        cache_module.INVALIDATE_CHUNK = original
+
+
+async def test_eviction_during_the_index_build_leaves_no_stale_key() -> None:
+    cache = mn.MemoryCache(max_entries=3_000)
+    for n in range(3_000):
+        await cache.set(f"plex:1:/item/{n}", n)
+
+    async def churn() -> None:  # each store evicts the oldest entry
+        for n in range(1_500):
+            await cache.set(f"plex:2:/new/{n}", n)
+            if n % 100 == 0:
+                await anyio.lowlevel.checkpoint()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(churn)
+        assert await cache.invalidate("plex:3:") == 0  # builds the index meanwhile
+    assert len(cache) == 3_000
+    assert await cache.invalidate("plex:2:") == 1_500
+    assert await cache.invalidate("plex:1:") == 1_500
+    assert len(cache) == 0
+
+
+def test_a_cache_never_invalidated_reuses_its_key_slots() -> None:
+    """Before the first invalidate() a key costs one list slot, freed slots are reused: a
+    replay cache with a million deliveries through it stays at max_entries slots."""
+    cache = mn.MemoryCache(max_entries=100)
+    for n in range(10_000):
+        assert cache.add_now(f"webhook:github:{n}", 1, ttl=60)
+    assert len(cache) == 100
+    # bounded by max_entries (+1: a store comes before its eviction), not by deliveries seen
+    assert len(cache._slots) <= 101

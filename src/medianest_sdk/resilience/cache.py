@@ -101,7 +101,10 @@ def _check_ttl(ttl: float, max_stale: float) -> None:
 
 
 INVALIDATE_CHUNK = 1000
-"""Entries :meth:`MemoryCache.invalidate` drops between two checkpoints (a few milliseconds)."""
+"""Keys :meth:`MemoryCache.invalidate` handles between two checkpoints (about a millisecond)."""
+
+INDEX_LOAD = 200
+"""Load factor of :class:`MemoryCache`'s sorted key index (sortedcontainers' default is 1000)."""
 
 
 class MemoryCache:
@@ -126,11 +129,19 @@ class MemoryCache:
         self.default_ttl = default_ttl
         self._own_clock = clock is not None
         self.clock: Clock = clock or SYSTEM_CLOCK
-        # key -> (entry, drop at, store number): the number orders stores, so a long
-        # invalidate() can tell an entry stored again meanwhile from one it must drop
-        self._data: OrderedDict[str, tuple[CacheEntry, float, int]] = OrderedDict()
-        self._keys = SortedList()  # the same keys in order: a prefix is a range of them
+        # key -> (value, stored at, fresh until, drop at, store number, slot). The store number
+        # orders stores, so a long invalidate() can tell an entry stored again meanwhile from
+        # one it must drop; the slot is the key's place in ``_slots``.
+        self._data: OrderedDict[str, tuple[Any, float, float, float, int, int]] = OrderedDict()
         self._stores = 0
+        # The sorted key index (a prefix is a range of it) is built by the first invalidate()
+        # and kept from then on: a cache never invalidated by prefix (a replay record, say)
+        # never pays for it. Until then every key sits in a slot of this list (a freed slot is
+        # reused), which the build walks a chunk at a time while stores go on.
+        self._keys: SortedList | None = None
+        self._slots: list[str | None] = []
+        self._free: list[int] = []
+        self._unindexed: list[str | None] | None = None  # the slots the build still walks
 
     def __len__(self) -> int:
         return len(self._data)
@@ -153,12 +164,11 @@ class MemoryCache:
         item = self._data.get(key)
         if item is None:
             return None
-        entry, drop_at, _ = item
-        if self.clock.now() >= drop_at:
+        if self.clock.now() >= item[3]:
             self._drop(key)
             return None
         self._data.move_to_end(key)
-        return entry
+        return CacheEntry(item[0], item[1], item[2])
 
     async def set(
         self, key: str, value: Any, *, ttl: float | None = None, max_stale: float = 0.0
@@ -171,7 +181,7 @@ class MemoryCache:
         ttl = self.default_ttl if ttl is None else ttl
         _check_ttl(ttl, max_stale)
         now = self.clock.now()
-        self._store(key, CacheEntry(value, now, now + ttl), now + ttl + max_stale)
+        self._store(key, value, now, now + ttl, now + ttl + max_stale)
 
     async def add(self, key: str, value: Any, *, ttl: float | None = None) -> bool:
         """Store ``value`` only if ``key`` is absent or past its TTL; ``True`` if stored."""
@@ -185,48 +195,98 @@ class MemoryCache:
         """
         item = self._data.get(key)
         now = self.clock.now()
-        if item is not None and item[0].is_fresh(now):
+        if item is not None and now < item[2]:
             return False
-        ttl = self.default_ttl if ttl is None else ttl
-        _check_ttl(ttl, 0.0)
-        self._store(key, CacheEntry(value, now, now + ttl), now + ttl)
+        if ttl is None:
+            ttl = self.default_ttl
+        elif not 0 < ttl < math.inf:  # NaN fails too
+            _check_ttl(ttl, 0.0)
+        self._store(key, value, now, now + ttl, now + ttl)
         return True
 
-    def _store(self, key: str, entry: CacheEntry, drop_at: float) -> None:
-        if key not in self._data:
-            self._keys.add(key)
+    def _store(self, key: str, value: Any, now: float, fresh: float, drop_at: float) -> None:
+        data = self._data
         self._stores += 1
-        self._data[key] = (entry, drop_at, self._stores)
-        self._data.move_to_end(key)
-        while len(self._data) > self.max_entries:
-            oldest, _ = self._data.popitem(last=False)
-            self._keys.remove(oldest)
+        item = data.get(key)
+        if item is not None:
+            data[key] = (value, now, fresh, drop_at, self._stores, item[5])
+            data.move_to_end(key)
+            return
+        slot = -1
+        if self._keys is not None:
+            self._keys.add(key)
+        elif self._free:
+            slot = self._free.pop()
+            self._slots[slot] = key
+        else:
+            slot = len(self._slots)
+            self._slots.append(key)
+        data[key] = (value, now, fresh, drop_at, self._stores, slot)
+        if len(data) > self.max_entries:
+            self._forget(*data.popitem(last=False))
+
+    def _forget(self, key: str, item: tuple[Any, float, float, float, int, int]) -> None:
+        """Take a key just removed from ``_data`` out of the index (or its slot)."""
+        if self._keys is not None:
+            self._keys.discard(key)  # during the build it may not be in yet
+            pending = self._unindexed
+            if pending is not None and 0 <= item[5] < len(pending):
+                pending[item[5]] = None  # not walked yet: so the build does not add it
+        else:
+            self._slots[item[5]] = None
+            self._free.append(item[5])
 
     def _drop(self, key: str) -> bool:
-        if self._data.pop(key, None) is None:
+        item = self._data.pop(key, None)
+        if item is None:
             return False
-        self._keys.remove(key)
+        self._forget(key, item)
         return True
 
     async def delete(self, key: str) -> bool:
         """Drop ``key``."""
         return self._drop(key)
 
+    async def _index(self) -> SortedList:
+        """The sorted key index, built on first use :data:`INVALIDATE_CHUNK` keys at a time
+        with a checkpoint between (stores and drops meanwhile go to the index directly)."""
+        if self._keys is None:
+            self._keys = SortedList()
+            # sortedcontainers' documented load factor: smaller sublists than the default
+            # (1000) keep each garbage-collector pass over new ones short while it grows
+            self._keys._reset(INDEX_LOAD)
+            self._unindexed, self._slots, self._free = self._slots, [], []
+        keys = self._keys
+        while self._unindexed:  # calls at once share the walk: each takes the last chunk
+            pending = self._unindexed
+            chunk = pending[-INVALIDATE_CHUNK:]
+            del pending[-INVALIDATE_CHUNK:]  # walked slots go (freeing the list as it goes)
+            for key in chunk:
+                if key is not None:  # a key dropped meanwhile has left its slot
+                    keys.add(key)
+            await anyio.lowlevel.checkpoint()
+        self._unindexed = None
+        return keys
+
     async def invalidate(self, prefix: str) -> int:
         """Drop every key starting with ``prefix``; returns how many were dropped.
 
-        The keys are also kept sorted (`sortedcontainers
-        <https://pypi.org/project/sortedcontainers/>`_), so this costs the logarithm of the
-        cache's size plus the entries dropped, not a scan of every key. A large drop goes
-        :data:`INVALIDATE_CHUNK` entries at a time with a checkpoint between (the event loop is
-        never held for long); an entry stored again meanwhile is kept. When it returns, no
-        entry stored before the call under ``prefix`` is left.
+        The keys are kept sorted (`sortedcontainers
+        <https://pypi.org/project/sortedcontainers/>`_) once the first ``invalidate`` has built
+        that index, so a call costs the logarithm of the cache's size plus the entries dropped,
+        not a scan of every key. The first call builds the index (every key once, about 1.5 us
+        each; a cache never invalidated by prefix, such as a webhook replay record, never pays
+        that per store). Long work goes :data:`INVALIDATE_CHUNK` keys at a time with a
+        checkpoint between (the event loop is never held for long); an entry stored again
+        meanwhile is kept. When it returns, no entry stored before the call under ``prefix`` is
+        left.
         """
         before = self._stores  # entries stored after this point are kept
+        index = await self._index()
         dropped = 0
         cursor: str | None = None
         while True:
-            after = self._keys.irange(
+            after = index.irange(
                 prefix if cursor is None else cursor, inclusive=(cursor is None, True)
             )
             batch = list(
@@ -236,9 +296,9 @@ class MemoryCache:
             )
             for key in batch:
                 item = self._data.get(key)
-                if item is not None and item[2] <= before:
+                if item is not None and item[4] <= before:
                     del self._data[key]
-                    self._keys.remove(key)
+                    index.remove(key)
                     dropped += 1
             if len(batch) < INVALIDATE_CHUNK:
                 return dropped
