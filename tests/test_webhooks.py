@@ -351,6 +351,90 @@ def test_junk_only_ever_raises_verification_errors(
         verify(verifier, headers, body, query={"token": "junk"})
 
 
+@settings(max_examples=80, deadline=None)
+@given(
+    secret=st.binary(min_size=1, max_size=200),  # shorter and longer than SHA-256's block
+    body=st.binary(max_size=2000),
+    spelling=st.sampled_from(
+        ["X-Hub-Signature-256", "x-hub-signature-256", "X-HUB-SIGNATURE-256", "x-Hub-Signature-256"]
+    ),
+    container=st.sampled_from(["dict", "httpx.Headers", "asgi pairs", "bytes dict"]),
+    flip=st.integers(0, 63),
+)
+def test_github_agrees_with_the_standard_library_in_any_header_container(
+    secret: bytes, body: bytes, spelling: str, container: str, flip: int
+) -> None:
+    """Signed by ``hmac.new`` as GitHub's docs do, sent in any spelling and any container a
+    framework hands over: it verifies, and one changed hex digit does not."""
+    import hashlib
+    import hmac
+
+    import httpx
+
+    digest = hmac.new(secret, body, hashlib.sha256).hexdigest()
+
+    def headers(signature: str) -> Any:
+        sent = {
+            "Content-Type": "application/json",
+            spelling: f"sha256={signature}",
+            "x-GITHUB-delivery": "d-1",
+            "User-Agent": "GitHub-Hookshot/1",
+        }
+        if container == "httpx.Headers":
+            return httpx.Headers(sent)
+        if container == "asgi pairs":
+            return [(k.lower().encode(), v.encode()) for k, v in sent.items()]
+        if container == "bytes dict":
+            return {k.encode(): v.encode() for k, v in sent.items()}
+        return sent
+
+    verifier = WebhookVerifier.github(secret)
+    delivery = anyio.run(lambda: verifier.verify(headers(digest), body))
+    assert (delivery.scheme, delivery.id, delivery.body) == ("github", "d-1", body)
+    changed = digest[:flip] + ("0" if digest[flip] != "0" else "1") + digest[flip + 1 :]
+    with pytest.raises(mn.WebhookVerificationError) as info:
+        anyio.run(lambda: verifier.verify(headers(changed), body))
+    assert info.value.reason is WebhookFailure.BAD_SIGNATURE
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    key=st.binary(min_size=1, max_size=100),
+    body=st.binary(max_size=2000),
+    prefix=st.sampled_from(["webhook", "svix", "Webhook", "SVIX"]),
+    msg_id=st.text(st.characters(codec="ascii", categories=["L", "N"]), min_size=1, max_size=40),
+)
+def test_standard_agrees_with_the_standard_library(
+    key: bytes, body: bytes, prefix: str, msg_id: str
+) -> None:
+    """A ``v1`` signature computed by ``hmac.new`` over ``{id}.{timestamp}.{body}`` (the spec's
+    content), under either header family in any case, verifies; another entry first does not
+    stop it."""
+    import hashlib
+    import hmac
+
+    signed = f"{msg_id}.{NOW}.".encode() + body
+    signature = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    secret = "whsec_" + base64.b64encode(key).decode().rstrip("=")
+    headers = {
+        f"{prefix}-Id": msg_id,
+        f"{prefix}-Timestamp": str(NOW),
+        f"{prefix}-Signature": f"v1,{base64.b64encode(bytes(32)).decode()} v1,{signature}",
+    }
+    delivery = verify(WebhookVerifier.standard(secret, now=fixed_now), headers, body)
+    assert (delivery.id, delivery.timestamp) == (msg_id, NOW)
+
+
+def test_a_verified_delivery_is_immutable_and_its_repr_hides_the_body() -> None:
+    verifier = WebhookVerifier.github("s")
+    delivery = verify(verifier, verifier.sign(b'{"secret": 1}', id="d-9"), b'{"secret": 1}')
+    assert repr(delivery) == (
+        "VerifiedWebhook(scheme='github', id='d-9', timestamp=None, body=<13 bytes>)"
+    )
+    with pytest.raises(AttributeError):
+        delivery.id = "other"  # type: ignore[misc]
+
+
 # -- parsers ----------------------------------------------------------------------------------
 
 PLEX_PAYLOAD = {

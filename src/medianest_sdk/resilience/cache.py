@@ -181,7 +181,7 @@ class MemoryCache:
         ttl = self.default_ttl if ttl is None else ttl
         _check_ttl(ttl, max_stale)
         now = self.clock.now()
-        self._store(key, value, now, now + ttl, now + ttl + max_stale)
+        self._store(key, value, now, now + ttl, now + ttl + max_stale, self._data.get(key))
 
     async def add(self, key: str, value: Any, *, ttl: float | None = None) -> bool:
         """Store ``value`` only if ``key`` is absent or past its TTL; ``True`` if stored."""
@@ -201,15 +201,24 @@ class MemoryCache:
             ttl = self.default_ttl
         elif not 0 < ttl < math.inf:  # NaN fails too
             _check_ttl(ttl, 0.0)
-        self._store(key, value, now, now + ttl, now + ttl)
+        until = now + ttl
+        self._store(key, value, now, until, until, item)
         return True
 
-    def _store(self, key: str, value: Any, now: float, fresh: float, drop_at: float) -> None:
+    def _store(
+        self,
+        key: str,
+        value: Any,
+        now: float,
+        fresh: float,
+        drop_at: float,
+        item: tuple[Any, float, float, float, int, int] | None,
+    ) -> None:
+        """Store under ``key``, whose current item (or ``None``) the caller has looked up."""
         data = self._data
-        self._stores += 1
-        item = data.get(key)
+        stores = self._stores = self._stores + 1
         if item is not None:
-            data[key] = (value, now, fresh, drop_at, self._stores, item[5])
+            data[key] = (value, now, fresh, drop_at, stores, item[5])
             data.move_to_end(key)
             return
         slot = -1
@@ -221,7 +230,7 @@ class MemoryCache:
         else:
             slot = len(self._slots)
             self._slots.append(key)
-        data[key] = (value, now, fresh, drop_at, self._stores, slot)
+        data[key] = (value, now, fresh, drop_at, stores, slot)
         if len(data) > self.max_entries:
             self._forget(*data.popitem(last=False))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 __all__ = ["HeaderInput", "lower_headers"]
 
@@ -10,16 +11,42 @@ HeaderInput = Mapping[str, str] | Iterable[tuple[str | bytes, str | bytes]]
 """Headers as a mapping or as ``(name, value)`` pairs (ASGI's ``scope["headers"]``)."""
 
 
+def _text(value: object) -> str:
+    """A header value as text (bytes decoded as latin-1, as HTTP allows)."""
+    if type(value) is str:
+        return value
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("latin-1")
+    return str(value)
+
+
 def lower_headers(headers: HeaderInput) -> dict[str, str]:
     """Headers as a dict with lower-case names (bytes decoded as latin-1, as HTTP allows)."""
-    if type(headers) is dict:  # the common case, fast
-        out = {k.lower(): v for k, v in headers.items()}
-        if all(type(k) is str for k in out) and all(type(v) is str for v in out.values()):
-            return out
     items = headers.items() if isinstance(headers, Mapping) else headers
-    out = {}
-    for name, value in items:
-        key = name.decode("latin-1") if isinstance(name, bytes) else str(name)
-        text = value.decode("latin-1") if isinstance(value, bytes) else str(value)
-        out[key.lower()] = text
-    return out
+    return {_text(name).lower(): _text(value) for name, value in items}
+
+
+def header_value(headers: Mapping[Any, Any], name: str, lower: str) -> str | None:
+    """One header's value, without copying the others.
+
+    Args:
+        headers: A plain dict (asked for ``name`` as the sender spells it, then ``lower``), a
+            case-insensitive mapping (Starlette's, httpx's, aiohttp's), or the result of
+            :func:`lower_headers` (what to make of ``(name, value)`` pairs first).
+        name: The header as senders spell it (``"X-Hub-Signature-256"``).
+        lower: The same name in lower case.
+
+    Returns:
+        The value as text, or ``None`` when absent (any other spelling is found by a scan).
+    """
+    value = headers.get(name)
+    if value is None:
+        value = headers.get(lower)
+        if value is None:  # another spelling ("X-HUB-SIGNATURE-256"), or bytes names
+            for key, item in headers.items():
+                if _text(key).lower() == lower:
+                    value = item
+                    break
+            else:
+                return None
+    return value if type(value) is str else _text(value)

@@ -29,16 +29,18 @@ import hashlib
 import hmac as _hmac
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Literal, Protocol, TypedDict, Unpack
+from typing import Any, Literal, NamedTuple, Protocol, TypedDict, Unpack
 
 import attrs
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.hmac import HMAC
 
 from ..errors import WebhookFailure, WebhookVerificationError
 from ..resilience.cache import Cache, MemoryCache
 from ..secrets import Secret
-from .headers import HeaderInput, lower_headers
+from .headers import HeaderInput, header_value, lower_headers
 from .parse import WebhookEvent, WebhookSource, parse_webhook
 
 __all__ = ["DEFAULT_REPLAY_TTL", "VerifiedWebhook", "WebhookVerifier"]
@@ -51,9 +53,9 @@ DEFAULT_MAX_BODY = 1024 * 1024
 """Default largest body accepted, in bytes (1 MiB)."""
 
 
-@attrs.frozen(kw_only=True)
-class VerifiedWebhook:
-    """A webhook that passed verification.
+class VerifiedWebhook(NamedTuple):
+    """A webhook that passed verification (immutable; a named tuple, cheap to build on a
+    receiver's hot path).
 
     Attributes:
         scheme: ``"github"``, ``"standard"``, ``"hmac"``, ``"shared_secret"`` or ``"url_token"``.
@@ -66,7 +68,13 @@ class VerifiedWebhook:
     scheme: str
     id: str | None
     timestamp: int | None
-    body: bytes = attrs.field(repr=lambda b: f"<{len(b)} bytes>")
+    body: bytes
+
+    def __repr__(self) -> str:
+        return (
+            f"VerifiedWebhook(scheme={self.scheme!r}, id={self.id!r}, "
+            f"timestamp={self.timestamp!r}, body=<{len(self.body)} bytes>)"
+        )
 
 
 class VerifierOptions(TypedDict, total=False):
@@ -103,11 +111,26 @@ def _secrets(value: SecretInput) -> list[bytes]:
     return out
 
 
-def _need(headers: dict[str, str], name: str) -> str:
-    value = headers.get(name.lower())
-    if value is None or not value.strip():
+def _need(headers: Mapping[Any, Any], name: str, lower: str) -> str:
+    value = header_value(headers, name, lower)
+    if value is None or not (value := value.strip()):
         raise _fail(WebhookFailure.MISSING_HEADER, f"missing header {name}")
-    return value.strip()
+    return value
+
+
+def _prepared(keys: list[bytes]) -> list[HMAC]:
+    """One keyed HMAC-SHA256 per secret (``cryptography``), copied for each message: the key
+    schedule is done once, and its copy is the cheapest HMAC Python has (about 1.3 us for
+    1 KiB against 2.0-2.4 us for the standard library's ``hmac``)."""
+    return [HMAC(key, SHA256()) for key in keys]
+
+
+def _mac(prepared: HMAC, *parts: bytes) -> bytes:
+    """HMAC-SHA256 of ``parts`` joined (without joining them)."""
+    mac = prepared.copy()
+    for part in parts:
+        mac.update(part)
+    return mac.finalize()
 
 
 def _timestamp(text: str, name: str) -> int:
@@ -137,7 +160,7 @@ class _Scheme(Protocol):
         ...
 
     def check(
-        self, headers: dict[str, str], body: bytes, query: Mapping[str, str] | None
+        self, headers: Mapping[Any, Any], body: bytes, query: Mapping[str, str] | None
     ) -> tuple[str | None, int | None, bytes | None]:
         """Return (delivery id, signed timestamp, replay material) or raise
         WebhookVerificationError. The material identifies the delivery for replay protection:
@@ -153,25 +176,28 @@ class _Scheme(Protocol):
 @attrs.frozen
 class _GitHub:
     keys: list[bytes]
+    macs: list[HMAC] = attrs.field(
+        default=attrs.Factory(lambda self: _prepared(self.keys), takes_self=True)
+    )
     name: str = "github"
     past_only = False
 
     def check(
-        self, headers: dict[str, str], body: bytes, query: Mapping[str, str] | None
+        self, headers: Mapping[Any, Any], body: bytes, query: Mapping[str, str] | None
     ) -> tuple[str | None, int | None, bytes | None]:
-        header = _need(headers, "X-Hub-Signature-256")
-        prefix, _, digest = header.partition("=")
-        if prefix != "sha256" or len(digest) != 64:
+        header = _need(headers, "X-Hub-Signature-256", "x-hub-signature-256")
+        given = None
+        if len(header) == 71 and header.startswith("sha256="):
+            try:
+                given = bytes.fromhex(header[7:])
+            except ValueError:
+                pass
+        if given is None:
             raise _fail(WebhookFailure.MALFORMED_HEADER, "X-Hub-Signature-256 is not sha256=<hex>")
-        try:
-            given = bytes.fromhex(digest)
-        except ValueError:
-            raise _fail(
-                WebhookFailure.MALFORMED_HEADER, "X-Hub-Signature-256 is not sha256=<hex>"
-            ) from None
-        for key in self.keys:
-            if _hmac.compare_digest(_hmac.digest(key, body, "sha256"), given):
-                return headers.get("x-github-delivery"), None, b"sig:" + given
+        for mac in self.macs:
+            if _hmac.compare_digest(_mac(mac, body), given):
+                delivery = header_value(headers, "X-GitHub-Delivery", "x-github-delivery")
+                return delivery, None, b"sig:" + given
         raise _fail(WebhookFailure.BAD_SIGNATURE, "X-Hub-Signature-256 does not match the body")
 
     def sign(self, body: bytes, msg_id: str, stamp: int) -> dict[str, str]:
@@ -184,6 +210,9 @@ class _Standard:
     symmetric: list[bytes]
     public: list[Ed25519PublicKey]
     private: list[Ed25519PrivateKey]
+    macs: list[HMAC] = attrs.field(
+        default=attrs.Factory(lambda self: _prepared(self.symmetric), takes_self=True)
+    )
     name: str = "standard"
     past_only = False
 
@@ -202,30 +231,34 @@ class _Standard:
         }
 
     def check(
-        self, headers: dict[str, str], body: bytes, query: Mapping[str, str] | None
+        self, headers: Mapping[Any, Any], body: bytes, query: Mapping[str, str] | None
     ) -> tuple[str | None, int | None, bytes | None]:
         # Svix's own senders use svix-*; white-labelled ones webhook-* (both are accepted, as
         # Svix's libraries accept both).
-        prefix = "webhook" if "webhook-signature" in headers else "svix"
-        msg_id = _need(headers, f"{prefix}-id")
-        stamp_text = _need(headers, f"{prefix}-timestamp")
-        signature = _need(headers, f"{prefix}-signature")
+        prefix = "svix"
+        if header_value(headers, "webhook-signature", "webhook-signature") is not None:
+            prefix = "webhook"
+        msg_id = _need(headers, f"{prefix}-id", f"{prefix}-id")
+        stamp_text = _need(headers, f"{prefix}-timestamp", f"{prefix}-timestamp")
+        signature = _need(headers, f"{prefix}-signature", f"{prefix}-signature")
         stamp = _timestamp(stamp_text, f"{prefix}-timestamp")
-        signed = f"{msg_id}.{stamp_text}.".encode("utf-8", "surrogatepass") + body
+        head = f"{msg_id}.{stamp_text}.".encode("utf-8", "surrogatepass")
         entries = []
         for entry in signature.split():
             version, comma, value = entry.partition(",")
             if not comma:
                 raise _fail(WebhookFailure.MALFORMED_HEADER, "webhook-signature entry lacks a ','")
             entries.append((version, value))
+        expected: list[bytes] | None = None  # each secret's signature, computed once
         for version, value in entries:
             given = value.encode("ascii", "replace")
             if version == "v1":
                 if len(value) > 100:  # a base64 SHA-256 digest is 44 characters
                     continue
-                for key in self.symmetric:
-                    digest = _hmac.new(key, signed, hashlib.sha256).digest()
-                    if _hmac.compare_digest(base64.b64encode(digest), given):
+                if expected is None:
+                    expected = [base64.b64encode(_mac(m, head, body)) for m in self.macs]
+                for digest in expected:
+                    if _hmac.compare_digest(digest, given):
                         return msg_id, stamp, b"id:" + msg_id.encode("utf-8", "surrogatepass")
             elif version == "v1a":
                 try:
@@ -236,7 +269,7 @@ class _Standard:
                     continue
                 for public in self.public:
                     try:
-                        public.verify(raw, signed)
+                        public.verify(raw, head + body)
                     except (InvalidSignature, ValueError):
                         continue
                     return msg_id, stamp, b"id:" + msg_id.encode("utf-8", "surrogatepass")
@@ -267,10 +300,12 @@ class _Hmac:
         return raw.hex() if self.encoding == "hex" else base64.b64encode(raw).decode()
 
     def check(
-        self, headers: dict[str, str], body: bytes, query: Mapping[str, str] | None
+        self, headers: Mapping[Any, Any], body: bytes, query: Mapping[str, str] | None
     ) -> tuple[str | None, int | None, bytes | None]:
-        header = _need(headers, self.header)
-        msg_id = headers.get(self.id_header.lower()) if self.id_header else None
+        header = _need(headers, self.header, self.header.lower())
+        msg_id = None
+        if self.id_header:
+            msg_id = header_value(headers, self.id_header, self.id_header.lower())
         stamp: int | None = None
         if self.style == "stripe":
             parts: dict[str, list[str]] = {}
@@ -294,7 +329,7 @@ class _Hmac:
             candidates = [header[len(self.prefix) :]]
             content = body
             if self.timestamp_header:
-                stamp_text = _need(headers, self.timestamp_header)
+                stamp_text = _need(headers, self.timestamp_header, self.timestamp_header.lower())
                 stamp = _timestamp(stamp_text, self.timestamp_header)
                 content = f"{stamp_text}.".encode() + body
         for candidate in candidates:
@@ -326,9 +361,9 @@ class _Shared:
     past_only = False
 
     def check(
-        self, headers: dict[str, str], body: bytes, query: Mapping[str, str] | None
+        self, headers: Mapping[Any, Any], body: bytes, query: Mapping[str, str] | None
     ) -> tuple[str | None, int | None, bytes | None]:
-        given = _need(headers, self.header).encode("latin-1", "replace")
+        given = _need(headers, self.header, self.header.lower()).encode("latin-1", "replace")
         if any(_hmac.compare_digest(v, given) for v in self.values):
             return None, None, None
         raise _fail(WebhookFailure.BAD_SIGNATURE, f"{self.header} does not hold the shared secret")
@@ -345,7 +380,7 @@ class _UrlToken:
     past_only = False
 
     def check(
-        self, headers: dict[str, str], body: bytes, query: Mapping[str, str] | None
+        self, headers: Mapping[Any, Any], body: bytes, query: Mapping[str, str] | None
     ) -> tuple[str | None, int | None, bytes | None]:
         value = (query or {}).get(self.param)
         if not value:
@@ -458,6 +493,7 @@ class WebhookVerifier:
         self.max_body_size = max_body_size
         self._now = now or time.time
         self.source: WebhookSource = source or ("github" if scheme.name == "github" else "json")
+        self._key_prefix = f"webhook:{scheme.name}:"
 
     def __repr__(self) -> str:
         return f"WebhookVerifier({self.scheme}, replay={'on' if self.cache else 'off'})"
@@ -557,19 +593,21 @@ class WebhookVerifier:
         Raises:
             WebhookVerificationError: as :meth:`verify`, but never ``REPLAYED``.
         """
-        if not isinstance(body, (bytes, bytearray, memoryview)):
-            raise TypeError("WebhookVerifier.verify: body must be the raw bytes")
+        if type(body) is not bytes:
+            if not isinstance(body, (bytearray, memoryview)):
+                raise TypeError("WebhookVerifier.verify: body must be the raw bytes")
+            body = bytes(body)
         if len(body) > self.max_body_size:
             raise _fail(
                 WebhookFailure.BODY_TOO_LARGE,
                 f"body is {len(body)} bytes; the limit is {self.max_body_size}",
             )
-        if type(body) is not bytes:
-            body = bytes(body)
-        delivery_id, stamp, material = self._scheme.check(lower_headers(headers), body, query)
-        now = self._now()
+        if type(headers) is not dict and not isinstance(headers, Mapping):
+            headers = lower_headers(headers)  # (name, value) pairs: one pass
+        delivery_id, stamp, material = self._scheme.check(headers, body, query)
         ttl = self.replay_ttl
         if stamp is not None and self.tolerance is not None:
+            now = self._now()
             age = now - stamp
             if age > self.tolerance:
                 raise _fail(WebhookFailure.TIMESTAMP_TOO_OLD, f"timestamp is {age:.0f} s old")
@@ -579,14 +617,14 @@ class WebhookVerifier:
                 )
             # remembered until the timestamp can no longer pass (future stamps: longer)
             ttl = max(1.0, stamp + self.tolerance - now + 1.0)
-        delivery = VerifiedWebhook(scheme=self.scheme, id=delivery_id, timestamp=stamp, body=body)
+        delivery = VerifiedWebhook._make((self.scheme, delivery_id, stamp, body))
         if self.cache is None:
             return delivery, None, ttl
         if material is None:  # nothing signed identifies it: the body does
             material = b"body:" + hashlib.sha256(body).digest()
         # a short material (a signature) is its own key; a long one (an id) is hashed
         key = material.hex() if len(material) <= 68 else hashlib.sha256(material).hexdigest()
-        return delivery, f"webhook:{self.scheme}:{key}", ttl
+        return delivery, self._key_prefix + key, ttl
 
     async def verify(
         self, headers: HeaderInput, body: bytes, *, query: Mapping[str, str] | None = None
@@ -604,12 +642,13 @@ class WebhookVerifier:
             StoreUnavailableError: the replay cache failed and is fail-closed.
         """
         delivery, key, ttl = self.check(headers, body, query=query)
-        if key is None or self.cache is None:
-            return delivery
         cache = self.cache
+        if key is None or cache is None:
+            return delivery
         # a memory cache never blocks: skip the coroutine (this is the hot path of a receiver)
-        stored = cache.add_now(key, 1, ttl=ttl) if type(cache) is MemoryCache else None
-        if stored is None:
+        if type(cache) is MemoryCache:
+            stored = cache.add_now(key, 1, ttl=ttl)
+        else:
             stored = await cache.add(key, 1, ttl=ttl)
         if not stored:
             raise _fail(WebhookFailure.REPLAYED, "this delivery was already seen")
