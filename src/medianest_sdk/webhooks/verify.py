@@ -46,6 +46,8 @@ from .parse import WebhookEvent, WebhookSource, parse_webhook
 __all__ = ["DEFAULT_REPLAY_TTL", "VerifiedWebhook", "WebhookVerifier"]
 
 
+_new_delivery = tuple.__new__  # VerifiedWebhook's fields, without the generated __new__'s frame
+
 SecretInput = str | Secret | bytes | Sequence[str | Secret | bytes]
 """One secret, or several (any of which may match: key rotation)."""
 
@@ -194,8 +196,10 @@ class _GitHub:
                 pass
         if given is None:
             raise _fail(WebhookFailure.MALFORMED_HEADER, "X-Hub-Signature-256 is not sha256=<hex>")
-        for mac in self.macs:
-            if _hmac.compare_digest(_mac(mac, body), given):
+        for prepared in self.macs:
+            mac = prepared.copy()
+            mac.update(body)
+            if _hmac.compare_digest(mac.finalize(), given):
                 delivery = header_value(headers, "X-GitHub-Delivery", "x-github-delivery")
                 return delivery, None, b"sig:" + given
         raise _fail(WebhookFailure.BAD_SIGNATURE, "X-Hub-Signature-256 does not match the body")
@@ -617,7 +621,7 @@ class WebhookVerifier:
                 )
             # remembered until the timestamp can no longer pass (future stamps: longer)
             ttl = max(1.0, stamp + self.tolerance - now + 1.0)
-        delivery = VerifiedWebhook._make((self.scheme, delivery_id, stamp, body))
+        delivery = _new_delivery(VerifiedWebhook, (self.scheme, delivery_id, stamp, body))
         if self.cache is None:
             return delivery, None, ttl
         if material is None:  # nothing signed identifies it: the body does
