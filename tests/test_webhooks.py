@@ -425,6 +425,12 @@ def test_standard_agrees_with_the_standard_library(
     assert (delivery.id, delivery.timestamp) == (msg_id, NOW)
 
 
+def test_a_header_whose_value_is_none_is_missing() -> None:
+    verifier = WebhookVerifier.github("s")
+    headers: Any = {"X-Hub-Signature-256": None, "x-hub-signature-256": None}
+    assert reason_of(verifier, headers, b"{}") is WebhookFailure.MISSING_HEADER
+
+
 def test_a_verified_delivery_is_immutable_and_its_repr_hides_the_body() -> None:
     verifier = WebhookVerifier.github("s")
     delivery = verify(verifier, verifier.sign(b'{"secret": 1}', id="d-9"), b'{"secret": 1}')

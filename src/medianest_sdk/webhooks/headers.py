@@ -44,7 +44,7 @@ def header_value(headers: Mapping[Any, Any], name: str, lower: str) -> str | Non
         value = headers.get(lower)
         if value is None:  # another spelling ("X-HUB-SIGNATURE-256"), or bytes names
             for key, item in headers.items():
-                if _text(key).lower() == lower:
+                if item is not None and _text(key).lower() == lower:
                     value = item
                     break
             else:
