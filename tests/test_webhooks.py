@@ -172,6 +172,17 @@ def test_messages_hold_no_secret() -> None:
         verify(verifier, {"Authorization": f"Bearer {secret}x"}, b"{}")
     assert secret not in str(info.value)
     assert secret not in repr(verifier)
+    for scheme in (  # nor in what a debugger shows of any verifier's attributes
+        verifier,
+        WebhookVerifier.github(secret),
+        WebhookVerifier.hmac(secret, header="X-Sig"),
+        WebhookVerifier.url_token(secret),
+        WebhookVerifier.standard("whsec_" + base64.b64encode(secret.encode()).decode()),
+    ):
+        shown = repr(vars(scheme))
+        assert secret not in shown
+        assert base64.b64encode(secret.encode()).decode() not in shown
+        assert secret.encode().hex() not in shown
 
 
 # -- Standard Webhooks ------------------------------------------------------------------------

@@ -177,7 +177,7 @@ class _Scheme(Protocol):
 
 @attrs.frozen
 class _GitHub:
-    keys: list[bytes]
+    keys: list[bytes] = attrs.field(repr=False)  # secret
     macs: list[HMAC] = attrs.field(
         default=attrs.Factory(lambda self: _prepared(self.keys), takes_self=True)
     )
@@ -211,9 +211,9 @@ class _GitHub:
 
 @attrs.frozen
 class _Standard:
-    symmetric: list[bytes]
+    symmetric: list[bytes] = attrs.field(repr=False)  # secret
     public: list[Ed25519PublicKey]
-    private: list[Ed25519PrivateKey]
+    private: list[Ed25519PrivateKey] = attrs.field(repr=False)  # secret
     macs: list[HMAC] = attrs.field(
         default=attrs.Factory(lambda self: _prepared(self.symmetric), takes_self=True)
     )
@@ -282,7 +282,7 @@ class _Standard:
 
 @attrs.frozen
 class _Hmac:
-    keys: list[bytes]
+    keys: list[bytes] = attrs.field(repr=False)  # secret
     header: str
     algorithm: str
     encoding: Literal["hex", "base64"]
@@ -359,7 +359,7 @@ class _Hmac:
 
 @attrs.frozen
 class _Shared:
-    values: list[bytes]
+    values: list[bytes] = attrs.field(repr=False)  # secret
     header: str
     name: str = "shared_secret"
     past_only = False
@@ -378,7 +378,7 @@ class _Shared:
 
 @attrs.frozen
 class _UrlToken:
-    tokens: list[bytes]
+    tokens: list[bytes] = attrs.field(repr=False)  # secret
     param: str
     name: str = "url_token"
     past_only = False
