@@ -196,10 +196,8 @@ class _GitHub:
                 pass
         if given is None:
             raise _fail(WebhookFailure.MALFORMED_HEADER, "X-Hub-Signature-256 is not sha256=<hex>")
-        for prepared in self.macs:
-            mac = prepared.copy()
-            mac.update(body)
-            if _hmac.compare_digest(mac.finalize(), given):
+        for mac in self.macs:
+            if _hmac.compare_digest(_mac(mac, body), given):
                 delivery = header_value(headers, "X-GitHub-Delivery", "x-github-delivery")
                 return delivery, None, b"sig:" + given
         raise _fail(WebhookFailure.BAD_SIGNATURE, "X-Hub-Signature-256 does not match the body")
